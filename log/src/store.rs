@@ -1,0 +1,128 @@
+//! The log itself.
+
+use wire::{Entry, Index, Term};
+
+/// A replica's log: entries 1..=last_index. Kept in memory, as the
+/// assignment allows (no persistence, no compaction).
+#[derive(Clone, Debug)]
+pub struct Log<C> {
+    entries: Vec<Entry<C>>,
+}
+
+/// What merging a leader's batch did to the log.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Merge {
+    /// The last index known to match the leader: `prev_index` plus the
+    /// batch's length. A follower may commit up to here, no further.
+    pub matched_through: Index,
+    /// If a conflict was found, the first index that was removed.
+    pub truncated_from: Option<Index>,
+}
+
+impl<C> Default for Log<C> {
+    fn default() -> Self {
+        Log {
+            entries: Vec::new(),
+        }
+    }
+}
+
+impl<C: Clone> Log<C> {
+    /// An empty log.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Index of the last entry; 0 when empty.
+    pub fn last_index(&self) -> Index {
+        self.entries.len() as Index
+    }
+
+    /// Term of the last entry; 0 when empty.
+    pub fn last_term(&self) -> Term {
+        self.entries.last().map_or(0, |e| e.term)
+    }
+
+    /// Term of the entry at `index`: `Some(0)` for index 0, `None` past the end.
+    pub fn term_at(&self, index: Index) -> Option<Term> {
+        if index == 0 {
+            return Some(0);
+        }
+        self.get(index).map(|e| e.term)
+    }
+
+    /// The entry at `index`, if there is one.
+    pub fn get(&self, index: Index) -> Option<&Entry<C>> {
+        let i = usize::try_from(index).ok()?.checked_sub(1)?;
+        self.entries.get(i)
+    }
+
+    /// Entries `from..=through` (clamped to the log), for batching and applying.
+    pub fn range(&self, from: Index, through: Index) -> &[Entry<C>] {
+        let start = from.max(1) as usize - 1;
+        let end = (through.min(self.last_index()) as usize).max(start);
+        &self.entries[start.min(self.entries.len())..end]
+    }
+
+    /// Appends one entry at the end (a leader's path) and returns its index.
+    pub fn append(&mut self, entry: Entry<C>) -> Index {
+        self.entries.push(entry);
+        self.last_index()
+    }
+
+    /// The consistency check of AppendEntries: does this log hold an entry
+    /// at `prev_index` with term `prev_term`?
+    pub fn matches(&self, prev_index: Index, prev_term: Term) -> bool {
+        self.term_at(prev_index) == Some(prev_term)
+    }
+
+    /// The election restriction (§5.4.1): is a log ending in
+    /// (`last_term`, `last_index`) at least as up to date as this one? A
+    /// later last term wins; with equal last terms the longer log wins.
+    pub fn is_up_to_date(&self, last_term: Term, last_index: Index) -> bool {
+        (last_term, last_index) >= (self.last_term(), self.last_index())
+    }
+
+    /// Merges a leader's batch that follows `prev_index`, which the caller
+    /// has checked with [`matches`](Log::matches). Entries already present
+    /// with the same term are kept (the batch may be a stale duplicate); the
+    /// first entry whose term differs is removed with everything after it,
+    /// and the rest of the batch appended (§5.3, receiver rule 3 and 4).
+    pub fn merge(&mut self, prev_index: Index, batch: &[Entry<C>]) -> Merge {
+        let mut truncated_from = None;
+        for (offset, entry) in batch.iter().enumerate() {
+            let index = prev_index + 1 + offset as Index;
+            match self.term_at(index) {
+                Some(term) if term == entry.term => continue,
+                Some(_) => {
+                    self.entries.truncate(index as usize - 1);
+                    truncated_from = Some(index);
+                    self.entries.push(entry.clone());
+                }
+                None => self.entries.push(entry.clone()),
+            }
+        }
+        Merge {
+            matched_through: prev_index + batch.len() as Index,
+            truncated_from,
+        }
+    }
+
+    /// After a failed consistency check, where the leader should look next:
+    /// an index the leader can resend from, minus one. Past the end, it is
+    /// our last index; on a term conflict, it skips the whole conflicting
+    /// term at once instead of one entry per round trip.
+    pub fn conflict_hint(&self, prev_index: Index) -> Index {
+        if prev_index > self.last_index() {
+            return self.last_index();
+        }
+        let Some(conflict_term) = self.term_at(prev_index) else {
+            return self.last_index();
+        };
+        let mut index = prev_index;
+        while index > 0 && self.term_at(index - 1) == Some(conflict_term) {
+            index -= 1;
+        }
+        index.saturating_sub(1)
+    }
+}

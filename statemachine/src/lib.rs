@@ -1,0 +1,47 @@
+//! # statemachine: what the replicated log is replicated *for*
+//!
+//! Raft only agrees on an order of commands; a state machine gives them a
+//! meaning. This crate owns the [`StateMachine`] trait that the `consensus`
+//! crate is generic over, and its implementations:
+//!
+//! - [`KvStore`]: the key-value map served by `3700kvstore`;
+//! - [`Recorder`]: a wrapper around any state machine that remembers every
+//!   command applied, in order. Tests use it to check that all replicas
+//!   applied the same commands, and it shows how to plug in a machine of
+//!   your own.
+//!
+//! What this crate must not do: know about terms, logs or the network. A
+//! state machine sees only committed commands, each exactly once, in log
+//! order, and read-only queries.
+
+mod kv;
+mod recorder;
+
+pub use kv::{KvCommand, KvQuery, KvStore};
+pub use recorder::Recorder;
+
+use serde::{de::DeserializeOwned, Serialize};
+use std::fmt::Debug;
+
+/// A deterministic state machine driven by a replicated log.
+///
+/// Determinism is the contract: two instances that apply the same commands
+/// in the same order must answer every query identically. `consensus`
+/// calls [`apply`](StateMachine::apply) once per committed entry, in index
+/// order, on every replica, and [`query`](StateMachine::query) only on a
+/// leader that can prove its state is current.
+pub trait StateMachine {
+    /// A command that changes the state; replicated through the log, so it
+    /// must travel as JSON.
+    type Command: Clone + Debug + PartialEq + Serialize + DeserializeOwned;
+    /// A read-only question; never replicated.
+    type Query: Clone + Debug;
+    /// What applying a command or answering a query produces.
+    type Output: Clone + Debug + PartialEq;
+
+    /// Applies one committed command and returns its result.
+    fn apply(&mut self, command: &Self::Command) -> Self::Output;
+
+    /// Answers a query from the current state.
+    fn query(&self, query: &Self::Query) -> Self::Output;
+}

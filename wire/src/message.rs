@@ -1,0 +1,161 @@
+//! Message envelopes and bodies, client and Raft alike.
+
+use crate::{Entry, Index, NodeId, Term};
+use serde::{Deserialize, Serialize};
+
+/// One datagram: the four keys every message carries, and a body chosen by
+/// `type`. `C` is the state machine's command type, carried by `append`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(bound(serialize = "C: Serialize", deserialize = "C: Deserialize<'de>"))]
+pub struct Message<C> {
+    /// Sender.
+    pub src: NodeId,
+    /// Receiver, or [`NodeId::BROADCAST`] for every replica.
+    pub dst: NodeId,
+    /// Whom the sender believes to be leader; `FFFF` when it does not know.
+    /// The simulator learns the leader from this field.
+    pub leader: NodeId,
+    /// Everything else, tagged by `type`.
+    #[serde(flatten)]
+    pub body: Body<C>,
+}
+
+/// The `type`-specific part of a message.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(bound(serialize = "C: Serialize", deserialize = "C: Deserialize<'de>"))]
+pub enum Body<C> {
+    /// A replica announcing itself to the simulator at start-up.
+    Hello {
+        /// A unique string.
+        #[serde(rename = "MID")]
+        mid: String,
+    },
+    /// A client read.
+    Get {
+        /// Request id, echoed in the answer.
+        #[serde(rename = "MID")]
+        mid: String,
+        /// The key to read.
+        key: String,
+    },
+    /// A client write.
+    Put {
+        /// Request id, echoed in the answer.
+        #[serde(rename = "MID")]
+        mid: String,
+        /// The key to write.
+        key: String,
+        /// The value to store.
+        value: String,
+    },
+    /// Success: carries `value` for a get, nothing for a put.
+    Ok {
+        /// The request's id.
+        #[serde(rename = "MID")]
+        mid: String,
+        /// The value read, for a get.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        value: Option<String>,
+    },
+    /// The request failed; the client retries it.
+    Fail {
+        /// The request's id.
+        #[serde(rename = "MID")]
+        mid: String,
+    },
+    /// "Ask the replica named in `leader` instead."
+    Redirect {
+        /// The request's id.
+        #[serde(rename = "MID")]
+        mid: String,
+    },
+    /// RequestVote (§5.2), or its pre-vote rehearsal (§9.6).
+    VoteRequest(VoteRequest),
+    /// The answer to a [`VoteRequest`].
+    VoteResponse(VoteResponse),
+    /// AppendEntries (§5.3): log entries, or none as a heartbeat.
+    Append(AppendEntries<C>),
+    /// The answer to an [`AppendEntries`].
+    AppendResponse(AppendResponse),
+}
+
+/// A candidate asking for a vote. With `pre_vote` set, nobody changes term
+/// or records a vote: the candidate only learns whether it could win.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VoteRequest {
+    /// The candidate's term (for a pre-vote: the term it would campaign in).
+    pub term: Term,
+    /// Index of the candidate's last log entry (§5.4.1).
+    pub last_log_index: Index,
+    /// Term of the candidate's last log entry (§5.4.1).
+    pub last_log_term: Term,
+    /// True for a pre-vote.
+    #[serde(default)]
+    pub pre_vote: bool,
+}
+
+/// A vote, granted or not.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VoteResponse {
+    /// The voter's term, or the requested term for a granted pre-vote.
+    pub term: Term,
+    /// Whether the vote was granted.
+    pub granted: bool,
+    /// True when answering a pre-vote.
+    #[serde(default)]
+    pub pre_vote: bool,
+}
+
+/// AppendEntries: the leader's entries after `prev_index`, plus its commit
+/// index. An empty `entries` is a heartbeat.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(bound(serialize = "C: Serialize", deserialize = "C: Deserialize<'de>"))]
+pub struct AppendEntries<C> {
+    /// The leader's term.
+    pub term: Term,
+    /// Index of the entry just before `entries`.
+    pub prev_index: Index,
+    /// Term of the entry at `prev_index`, for the consistency check.
+    pub prev_term: Term,
+    /// New entries, possibly none.
+    #[serde(default = "Vec::new")]
+    pub entries: Vec<Entry<C>>,
+    /// The leader's commit index.
+    pub commit: Index,
+    /// The leader's clock when it sent this, echoed in the response so the
+    /// leader can date the contact for its lease and check-quorum.
+    #[serde(default)]
+    pub sent_at: u64,
+}
+
+/// A follower's answer to [`AppendEntries`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppendResponse {
+    /// The follower's term.
+    pub term: Term,
+    /// Whether the entries were accepted.
+    pub success: bool,
+    /// On success, the index up to which the follower's log now matches the
+    /// leader's. On failure, a hint: the index the leader should retry from
+    /// minus one (never beyond the follower's last index).
+    pub match_index: Index,
+    /// The `sent_at` of the request being answered.
+    #[serde(default)]
+    pub sent_at: u64,
+}
+
+impl<C> Message<C> {
+    /// The request id of a client message, or `None` for replica traffic.
+    pub fn mid(&self) -> Option<&str> {
+        match &self.body {
+            Body::Hello { mid }
+            | Body::Get { mid, .. }
+            | Body::Put { mid, .. }
+            | Body::Ok { mid, .. }
+            | Body::Fail { mid }
+            | Body::Redirect { mid } => Some(mid),
+            _ => None,
+        }
+    }
+}
