@@ -1,0 +1,93 @@
+//! Routing client requests: serve, redirect, or hold.
+//!
+//! Every request gets exactly one answer, and never `fail`:
+//!
+//! - a leader appends a put to its log (answered when applied, see
+//!   `commit.rs`) and answers a get from its state machine while its lease
+//!   holds (see `lease.rs`), or queues the get until it does;
+//! - a replica that heard from a leader recently redirects to it;
+//! - a replica that knows no live leader holds the request and redirects
+//!   it as soon as a leader makes itself known, or serves it if it becomes
+//!   leader itself. Redirecting to a leader that may be dead would only
+//!   send the client bouncing between replicas until an election ends.
+
+use crate::replica::{Replica, Request, Role};
+use crate::request::{Answer, Operation, Reply};
+use statemachine::StateMachine;
+use std::time::Duration;
+
+impl<SM: StateMachine> Replica<SM> {
+    /// Decides what happens to a request now.
+    pub(crate) fn route(&mut self, now: Duration, req: Request<SM>) {
+        if self.role == Role::Leader {
+            match req.op.clone() {
+                Operation::Command(cmd) => self.propose(now, req, cmd),
+                Operation::Query(_) => {
+                    self.reads.push(req);
+                    self.serve_reads(now);
+                }
+            }
+            return;
+        }
+        match self.live_leader(now) {
+            Some(leader) => self.redirect(req, leader),
+            None if self.held.len() < self.cfg.max_held_requests => self.held.push(req),
+            None => {
+                // Too many waiting: the oldest goes wherever we last knew.
+                let oldest = self.held.remove(0);
+                self.held.push(req);
+                let guess = self.leader.unwrap_or(self.cfg.peers[0]);
+                self.redirect(oldest, guess);
+            }
+        }
+    }
+
+    /// The leader to redirect to: one heard from within about one
+    /// heartbeat interval, so that it is probably alive.
+    fn live_leader(&self, now: Duration) -> Option<crate::NodeId> {
+        let window = self.cfg.heartbeat_interval + self.cfg.heartbeat_interval / 4;
+        let contact = self.leader_contact?;
+        (now < contact + window).then_some(self.leader?)
+    }
+
+    fn redirect(&mut self, req: Request<SM>, leader: crate::NodeId) {
+        self.out.replies.push(Reply {
+            client: req.client,
+            mid: req.mid,
+            answer: Answer::Redirect(leader),
+        });
+    }
+
+    /// A leader became known: every held request is redirected to it.
+    pub(crate) fn release_held(&mut self, now: Duration) {
+        if self.held.is_empty() {
+            return;
+        }
+        for req in std::mem::take(&mut self.held) {
+            self.route(now, req);
+        }
+    }
+
+    /// Answers the queued reads if this leader can: its term's first entry
+    /// is committed and applied, and its lease holds.
+    pub(crate) fn serve_reads(&mut self, now: Duration) {
+        if self.reads.is_empty()
+            || self.role != Role::Leader
+            || self.commit < self.term_start
+            || self.applied < self.commit
+            || !self.lease_valid(now)
+        {
+            return;
+        }
+        for req in std::mem::take(&mut self.reads) {
+            if let Operation::Query(q) = &req.op {
+                let value = self.sm.query(q);
+                self.out.replies.push(Reply {
+                    client: req.client,
+                    mid: req.mid,
+                    answer: Answer::Read(value),
+                });
+            }
+        }
+    }
+}

@@ -1,0 +1,152 @@
+//! Tunable parameters of one replica, and their checks.
+
+use crate::SafetyRules;
+use std::fmt;
+use std::time::Duration;
+use wire::NodeId;
+
+/// Everything a replica needs to know before it starts.
+///
+/// The timing defaults are chosen for the simulator: a leader contacts an
+/// idle follower every `heartbeat_interval`; a follower that hears nothing
+/// for a random time in `[election_timeout, 2 * election_timeout)` starts
+/// an election; the lease is shorter than the smallest election timeout, so
+/// no other leader can be elected while it holds (see `lease.rs`).
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// This replica's id.
+    pub id: NodeId,
+    /// The other replicas' ids.
+    pub peers: Vec<NodeId>,
+    /// How often a leader contacts a follower it has nothing else to send.
+    pub heartbeat_interval: Duration,
+    /// The smallest election timeout; each timeout is drawn from
+    /// `[election_timeout, 2 * election_timeout)`.
+    pub election_timeout: Duration,
+    /// How long after a contact acknowledged by a majority the leader may
+    /// answer reads alone. Must be below `election_timeout`.
+    pub lease: Duration,
+    /// How long a leader waits for an acknowledgement before resending, and
+    /// before widening a stalled commit to every follower.
+    pub retransmit_timeout: Duration,
+    /// At most this many entries in one AppendEntries.
+    pub max_batch: usize,
+    /// How many followers receive a new entry at once; the others get it
+    /// with their next periodic batch. `None` means "as many as a majority
+    /// needs" (followers in the cluster divided by two, rounded up).
+    pub eager_followers: Option<usize>,
+    /// Rehearse elections with a pre-vote round (§9.6), so that a replica
+    /// returning from a partition cannot depose a healthy leader.
+    pub pre_vote: bool,
+    /// How many client requests may wait for a leader to be known.
+    pub max_held_requests: usize,
+    /// Safety rules; see [`SafetyRules`]. Only the `fault-injection`
+    /// feature lets them be switched off.
+    pub rules: SafetyRules,
+}
+
+/// A configuration that cannot work, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigError(pub String);
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+impl Config {
+    /// The defaults for `id` in a cluster with `peers`.
+    pub fn new(id: NodeId, peers: Vec<NodeId>) -> Self {
+        Config {
+            id,
+            peers,
+            heartbeat_interval: Duration::from_millis(400),
+            election_timeout: Duration::from_millis(1200),
+            lease: Duration::from_millis(1000),
+            retransmit_timeout: Duration::from_millis(5),
+            max_batch: 64,
+            eager_followers: None,
+            pre_vote: true,
+            max_held_requests: 10_000,
+            rules: SafetyRules::ENFORCED,
+        }
+    }
+
+    /// Checks the relations the protocol depends on.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let err = |s: &str| Err(ConfigError(s.to_string()));
+        if self.peers.contains(&self.id) {
+            return err("peers must not include the replica's own id");
+        }
+        if self.peers.contains(&NodeId::BROADCAST) || self.id == NodeId::BROADCAST {
+            return err("FFFF is the broadcast address, not a replica id");
+        }
+        let mut sorted = self.peers.clone();
+        sorted.sort();
+        sorted.dedup();
+        if sorted.len() != self.peers.len() {
+            return err("peers must be distinct");
+        }
+        if self.lease >= self.election_timeout {
+            return err("lease must be shorter than the election timeout");
+        }
+        if self.heartbeat_interval >= self.election_timeout {
+            return err("heartbeat interval must be shorter than the election timeout");
+        }
+        if self.retransmit_timeout.is_zero() || self.heartbeat_interval.is_zero() {
+            return err("timeouts must be positive");
+        }
+        if self.max_batch == 0 {
+            return err("max_batch must be at least 1");
+        }
+        Ok(())
+    }
+
+    /// Replicas in the cluster, this one included.
+    pub fn cluster_size(&self) -> usize {
+        self.peers.len() + 1
+    }
+
+    /// Votes or acknowledgements (this replica's included) that make a majority.
+    pub fn quorum(&self) -> usize {
+        self.cluster_size() / 2 + 1
+    }
+
+    /// How many followers get each new entry immediately.
+    pub fn eager_count(&self) -> usize {
+        self.eager_followers
+            .unwrap_or(self.quorum() - 1)
+            .clamp(self.quorum().saturating_sub(1), self.peers.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid_and_majority_is_computed() {
+        let c = Config::new(NodeId(0), (1..5).map(NodeId).collect());
+        c.validate().unwrap();
+        assert_eq!(c.quorum(), 3);
+        assert_eq!(c.eager_count(), 2);
+    }
+
+    #[test]
+    fn lease_must_be_shorter_than_election_timeout() {
+        let mut c = Config::new(NodeId(0), vec![NodeId(1), NodeId(2)]);
+        c.lease = c.election_timeout;
+        assert!(c.validate().is_err());
+    }
+
+    #[test]
+    fn own_id_or_duplicates_in_peers_are_rejected() {
+        assert!(Config::new(NodeId(0), vec![NodeId(0)]).validate().is_err());
+        assert!(Config::new(NodeId(0), vec![NodeId(1), NodeId(1)])
+            .validate()
+            .is_err());
+    }
+}

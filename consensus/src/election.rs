@@ -1,0 +1,179 @@
+//! Elections: timeouts (§5.2), pre-vote (§9.6), votes and the election
+//! restriction (§5.4.1), and leader stickiness.
+//!
+//! ## The rounds
+//!
+//! A follower that hears nothing from a leader for its election timeout
+//! (drawn at random from `[T, 2T)` so that replicas rarely time out
+//! together) first runs a *pre-vote*: it asks every peer "would you vote
+//! for me in term `term + 1`?" without changing its own term. Only if a
+//! majority says yes does it increment its term and ask for real votes.
+//! A replica cut off by a partition therefore keeps its term; when it
+//! comes back it cannot force a healthy leader to step down.
+//!
+//! ## Granting a vote
+//!
+//! A vote (real or pre) is granted only if the candidate's log is at least
+//! as up to date as the voter's (§5.4.1): this is what guarantees that a
+//! new leader holds every committed entry. A real vote is also granted at
+//! most once per term.
+//!
+//! ## Leader stickiness
+//!
+//! A replica that has heard from a live leader within the minimum election
+//! timeout refuses every vote and pre-vote, without even adopting the
+//! candidate's higher term. This is what makes the leader lease safe
+//! (`lease.rs`): once a majority has heard from the leader at time `t`, no
+//! other replica can win an election before `t + election_timeout`.
+
+use crate::replica::{Replica, Role};
+use rand::Rng;
+use statemachine::StateMachine;
+use std::time::Duration;
+use wire::{Body, NodeId, VoteRequest, VoteResponse};
+
+impl<SM: StateMachine> Replica<SM> {
+    /// Draws a fresh election timeout starting at `now`.
+    pub(crate) fn reset_election_timer(&mut self, now: Duration) {
+        let base = self.cfg.election_timeout;
+        let jitter = self.rng.gen_range(0..=base.as_micros() as u64);
+        self.election_deadline = now + base + Duration::from_micros(jitter);
+    }
+
+    /// The election timer fired: rehearse, or campaign directly.
+    pub(crate) fn election_timeout(&mut self, now: Duration) {
+        if self.cfg.pre_vote {
+            self.start_pre_vote(now);
+        } else {
+            self.start_election(now);
+        }
+    }
+
+    /// True while this replica believes a live leader leads: it is that
+    /// leader, or it heard from one within the minimum election timeout.
+    pub(crate) fn in_leader_lease(&self, now: Duration) -> bool {
+        match self.role {
+            Role::Leader => true,
+            _ => self.leader.is_some()
+                && self
+                    .leader_contact
+                    .is_some_and(|t| now < t + self.cfg.election_timeout),
+        }
+    }
+
+    fn start_pre_vote(&mut self, now: Duration) {
+        self.role = Role::PreCandidate;
+        self.leader = None;
+        self.leader_contact = None;
+        self.votes.clear();
+        self.votes.insert(self.cfg.id);
+        self.reset_election_timer(now);
+        let ask = VoteRequest {
+            term: self.term + 1,
+            last_log_index: self.log.last_index(),
+            last_log_term: self.log.last_term(),
+            pre_vote: true,
+        };
+        self.ask_everyone(ask);
+        self.count_votes(now);
+    }
+
+    fn start_election(&mut self, now: Duration) {
+        self.term += 1;
+        self.role = Role::Candidate;
+        self.voted_for = Some(self.cfg.id);
+        self.leader = None;
+        self.leader_contact = None;
+        self.votes.clear();
+        self.votes.insert(self.cfg.id);
+        self.reset_election_timer(now);
+        let ask = VoteRequest {
+            term: self.term,
+            last_log_index: self.log.last_index(),
+            last_log_term: self.log.last_term(),
+            pre_vote: false,
+        };
+        self.ask_everyone(ask);
+        self.count_votes(now);
+    }
+
+    fn ask_everyone(&mut self, ask: VoteRequest) {
+        for peer in self.cfg.peers.clone() {
+            self.send(peer, Body::VoteRequest(ask.clone()));
+        }
+    }
+
+    /// Moves on once a majority has granted this round.
+    fn count_votes(&mut self, now: Duration) {
+        if self.votes.len() < self.cfg.quorum() {
+            return;
+        }
+        match self.role {
+            Role::PreCandidate => self.start_election(now),
+            Role::Candidate => self.become_leader(now),
+            _ => {}
+        }
+    }
+
+    fn candidate_log_ok(&self, req: &VoteRequest) -> bool {
+        !self.rules.election_restriction
+            || self.log.is_up_to_date(req.last_log_term, req.last_log_index)
+    }
+
+    pub(crate) fn on_vote_request(&mut self, now: Duration, from: NodeId, req: VoteRequest) {
+        if self.in_leader_lease(now) {
+            // Stickiness: a live leader exists; do not even adopt the term.
+            let answer = VoteResponse {
+                term: self.term,
+                granted: false,
+                pre_vote: req.pre_vote,
+            };
+            self.send(from, Body::VoteResponse(answer));
+            return;
+        }
+        if req.pre_vote {
+            let granted = req.term > self.term && self.candidate_log_ok(&req);
+            let answer = VoteResponse {
+                term: if granted { req.term } else { self.term },
+                granted,
+                pre_vote: true,
+            };
+            self.send(from, Body::VoteResponse(answer));
+            return;
+        }
+        if req.term > self.term {
+            self.become_follower(now, req.term, None);
+        }
+        let granted = req.term == self.term
+            && self.voted_for.is_none_or(|v| v == from)
+            && self.candidate_log_ok(&req);
+        if granted {
+            self.voted_for = Some(from);
+            self.reset_election_timer(now);
+        }
+        let answer = VoteResponse {
+            term: self.term,
+            granted,
+            pre_vote: false,
+        };
+        self.send(from, Body::VoteResponse(answer));
+    }
+
+    pub(crate) fn on_vote_response(&mut self, now: Duration, from: NodeId, resp: VoteResponse) {
+        if resp.term > self.term && !resp.granted {
+            // A voter is ahead of us: adopt its term and wait for its leader.
+            self.become_follower(now, resp.term, None);
+            return;
+        }
+        let expected_term = match (self.role, resp.pre_vote) {
+            (Role::PreCandidate, true) => self.term + 1,
+            (Role::Candidate, false) => self.term,
+            _ => return,
+        };
+        let term_ok = resp.term == expected_term || !self.rules.vote_term_check;
+        if resp.granted && term_ok {
+            self.votes.insert(from);
+            self.count_votes(now);
+        }
+    }
+}

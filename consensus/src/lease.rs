@@ -1,0 +1,85 @@
+//! Check-quorum and the leader lease.
+//!
+//! ## Confirmed contact
+//!
+//! Every AppendEntries carries the leader's clock (`sent_at`) and every
+//! response echoes it. A response therefore proves that the follower heard
+//! from this leader at or after `sent_at`. The leader's *quorum contact* is
+//! the latest time `t` such that a majority (itself included) has confirmed
+//! contact at or after `t`.
+//!
+//! ## Lease reads
+//!
+//! A follower that heard from a live leader refuses every vote for
+//! `election_timeout` afterwards (leader stickiness, `election.rs`). So
+//! once a majority confirmed contact at `t`, no other leader can be elected
+//! before `t + election_timeout`, and until then this leader's applied
+//! state is the latest committed state: it may answer reads alone, with no
+//! round trip. The lease is `lease < election_timeout` long, the gap
+//! covering any difference in how the replicas measure time. Reads also
+//! wait until the leader has committed an entry of its own term, so that
+//! it has applied everything its predecessors committed.
+//!
+//! ## Check-quorum
+//!
+//! A leader whose quorum contact is older than `election_timeout` has
+//! probably been cut off from the majority, which may already have elected
+//! someone else. It steps down, so that clients stop waiting on it.
+
+use crate::replica::{Replica, Role};
+use statemachine::StateMachine;
+use std::time::Duration;
+
+impl<SM: StateMachine> Replica<SM> {
+    /// The latest time a majority (this leader included, always in contact
+    /// with itself) is known to have heard from this leader. `None` if no
+    /// majority ever confirmed contact; `Duration::MAX` in a cluster of one.
+    pub(crate) fn quorum_contact(&self) -> Option<Duration> {
+        let needed = self.cfg.quorum() - 1;
+        if needed == 0 {
+            return Some(Duration::MAX);
+        }
+        let mut contacts: Vec<Option<Duration>> = self
+            .progress
+            .values()
+            .map(|p| p.confirmed_contact)
+            .collect();
+        contacts.sort_unstable_by(|a, b| b.cmp(a));
+        contacts.get(needed - 1).copied().flatten()
+    }
+
+    /// True while this leader may answer reads without a round trip.
+    pub(crate) fn lease_valid(&self, now: Duration) -> bool {
+        self.role == Role::Leader
+            && self
+                .quorum_contact()
+                .is_some_and(|t| now < t.saturating_add(self.cfg.lease))
+    }
+
+    /// When check-quorum next has to look: an election timeout after the
+    /// quorum contact, or after taking office if that is later.
+    pub(crate) fn check_quorum_deadline(&self) -> Duration {
+        let since = self
+            .quorum_contact()
+            .map_or(self.leader_since, |t| t.max(self.leader_since));
+        since.saturating_add(self.cfg.election_timeout)
+    }
+
+    /// True when the leader has not confirmed contact with a majority for
+    /// an election timeout (counting from when it became leader).
+    pub(crate) fn check_quorum_lost(&self, now: Duration) -> bool {
+        now >= self.check_quorum_deadline()
+    }
+
+    /// While reads wait for the lease, when to probe the followers again.
+    pub(crate) fn pending_read_deadline(&self) -> Option<Duration> {
+        if self.reads.is_empty() {
+            return None;
+        }
+        self.progress
+            .values()
+            .filter_map(|p| p.last_sent)
+            .min()
+            .map(|t| t + self.cfg.retransmit_timeout)
+    }
+}

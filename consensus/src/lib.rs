@@ -1,0 +1,59 @@
+//! # consensus: the Raft state machine of one replica
+//!
+//! This crate owns every rule of Raft as one replica sees it: terms and
+//! elections, log replication and commit, and the client-facing decisions
+//! that depend on them (serve, redirect, or hold a request). It is generic
+//! over a [`StateMachine`](statemachine::StateMachine): it applies committed
+//! commands to it and answers queries from it, without knowing what they
+//! mean.
+//!
+//! ## Shape: a pure step function
+//!
+//! A [`Replica`] is driven entirely by its caller, in the style of etcd's
+//! raft and raft-rs:
+//!
+//! - [`Replica::step`] hands it a message from another replica;
+//! - [`Replica::request`] hands it a client's get or put;
+//! - [`Replica::tick`] tells it the time has come for its next timer
+//!   ([`Replica::next_deadline`] says when that is);
+//! - [`Replica::take_output`] returns what to send to replicas and what to
+//!   answer clients.
+//!
+//! Every call takes `now`, a [`Duration`](std::time::Duration) since an
+//! arbitrary epoch chosen by the caller; randomness (election timeouts)
+//! comes from an RNG passed to [`Replica::new`]. There are no sockets,
+//! clock reads or threads here, so a test can run five replicas in one
+//! process on a virtual clock and replay any run from its seed.
+//!
+//! ## Where each rule lives
+//!
+//! | file | rules |
+//! |---|---|
+//! | `election.rs` | election timeouts (§5.2), pre-vote (§9.6), votes and the election restriction (§5.4.1), leader stickiness |
+//! | `replication.rs` | AppendEntries on both sides (§5.3): consistency check, truncation, batching, retransmission |
+//! | `progress.rs` | the leader's view of each follower |
+//! | `commit.rs` | quorum commit, the current-term rule (§5.4.2), applying, answering clients |
+//! | `lease.rs` | check-quorum and the leader lease that lets a leader answer reads alone |
+//! | `clients.rs` | routing client requests: serve, redirect, or hold |
+//!
+//! What this crate must not do: perform I/O, read a clock, sleep, or spawn.
+//! Those are the `node` crate's business.
+
+mod clients;
+mod commit;
+mod config;
+mod election;
+mod faults;
+mod lease;
+mod progress;
+mod replica;
+mod replication;
+mod request;
+
+pub use config::{Config, ConfigError};
+pub use faults::SafetyRules;
+pub use replica::{Replica, Role};
+pub use request::{Answer, ClientRequest, Operation, Output, Reply};
+
+/// Re-exported so callers name messages, ids and entries with one import.
+pub use wire::{Entry, Index, Message, NodeId, Term};

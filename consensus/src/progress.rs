@@ -1,0 +1,77 @@
+//! The leader's view of each follower.
+//!
+//! Besides the log [`Cursor`] (what the follower has, what was sent), the
+//! leader remembers *when* things happened, because three decisions depend
+//! on time: resending entries that were not acknowledged
+//! (`retransmit_timeout`), contacting an idle follower
+//! (`heartbeat_interval`), and dating the last contact the follower
+//! confirmed, for the lease and check-quorum (`lease.rs`).
+
+use raft_log::Cursor;
+use std::time::Duration;
+
+/// One follower, as its leader tracks it.
+#[derive(Clone, Debug)]
+pub(crate) struct Progress {
+    /// Which entries the follower has, and which were sent.
+    pub cursor: Cursor,
+    /// When anything was last sent to it.
+    pub last_sent: Option<Duration>,
+    /// Since when entries it was sent have gone unacknowledged.
+    pub unacked_since: Option<Duration>,
+    /// The leader-clock send time of the latest message it answered. A
+    /// response proves the follower heard from this leader at or after
+    /// that time.
+    pub confirmed_contact: Option<Duration>,
+    /// When its latest response arrived.
+    pub last_response: Option<Duration>,
+}
+
+impl Progress {
+    /// A follower of a leader whose log ends at `last_index`.
+    pub fn new(last_index: u64) -> Self {
+        Progress {
+            cursor: Cursor::new(last_index),
+            last_sent: None,
+            unacked_since: None,
+            confirmed_contact: None,
+            last_response: None,
+        }
+    }
+
+    /// True when nothing was sent for `interval`.
+    pub fn idle_for(&self, now: Duration, interval: Duration) -> bool {
+        self.last_sent.is_none_or(|t| now >= t + interval)
+    }
+
+    /// True when sent entries have waited `timeout` for an acknowledgement.
+    pub fn retransmit_due(&self, now: Duration, timeout: Duration) -> bool {
+        self.unacked_since.is_some_and(|t| now >= t + timeout)
+    }
+
+    /// Records a send of entries through `last_index` (none for a heartbeat).
+    pub fn record_send(&mut self, now: Duration, last_index: u64, carried_entries: bool) {
+        self.cursor.sent(last_index);
+        self.last_sent = Some(now);
+        if carried_entries && self.unacked_since.is_none() {
+            self.unacked_since = Some(now);
+        }
+    }
+
+    /// Records any response, successful or not.
+    pub fn record_response(&mut self, now: Duration, sent_at: Duration) {
+        self.last_response = Some(now);
+        self.confirmed_contact = Some(self.confirmed_contact.map_or(sent_at, |c| c.max(sent_at)));
+    }
+
+    /// Records an acknowledgement through `match_index`; restarts the
+    /// retransmission clock if later sends are still outstanding.
+    pub fn record_ack(&mut self, now: Duration, match_index: u64) {
+        self.cursor.acknowledged(match_index);
+        self.unacked_since = if self.cursor.matched + 1 >= self.cursor.next {
+            None
+        } else {
+            Some(now)
+        };
+    }
+}

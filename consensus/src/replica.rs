@@ -1,0 +1,255 @@
+//! The replica: its state, its roles, and the entry points that drive it.
+
+use crate::config::Config;
+use crate::progress::Progress;
+use crate::request::{ClientRequest, Output};
+use crate::SafetyRules;
+use rand::RngCore;
+use raft_log::Log;
+use statemachine::StateMachine;
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+use wire::{Body, Index, Message, NodeId, Term};
+
+/// The role a replica plays in its current term (§5.1, plus the pre-vote
+/// rehearsal of §9.6).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// Follows a leader, or waits for one.
+    Follower,
+    /// Asking whether it could win an election, without changing term.
+    PreCandidate,
+    /// Campaigning in its current term.
+    Candidate,
+    /// Leading its current term.
+    Leader,
+}
+
+pub(crate) type Request<SM> =
+    ClientRequest<<SM as StateMachine>::Command, <SM as StateMachine>::Query>;
+
+/// One Raft replica over the state machine `SM`. See the crate docs for how
+/// it is driven.
+pub struct Replica<SM: StateMachine> {
+    pub(crate) cfg: Config,
+    pub(crate) rules: SafetyRules,
+    pub(crate) sm: SM,
+    pub(crate) rng: Box<dyn RngCore + Send>,
+
+    // Persistent state in the paper's terms (kept in memory, as allowed).
+    pub(crate) term: Term,
+    pub(crate) voted_for: Option<NodeId>,
+    pub(crate) log: Log<SM::Command>,
+
+    // Volatile state.
+    pub(crate) role: Role,
+    pub(crate) leader: Option<NodeId>,
+    pub(crate) commit: Index,
+    pub(crate) applied: Index,
+    pub(crate) election_deadline: Duration,
+    /// When the current leader was last heard from (followers).
+    pub(crate) leader_contact: Option<Duration>,
+    /// Votes (or pre-votes) granted to this replica in the current round.
+    pub(crate) votes: BTreeSet<NodeId>,
+
+    // Leader state.
+    pub(crate) progress: BTreeMap<NodeId, Progress>,
+    pub(crate) leader_since: Duration,
+    /// Index of this term's first entry; reads wait until it is committed.
+    pub(crate) term_start: Index,
+    /// Entries at or below this index were committed before this replica
+    /// led, so their leader already answered their clients.
+    pub(crate) answer_floor: Index,
+    /// Since when the oldest uncommitted entry has waited.
+    pub(crate) stalled_since: Option<Duration>,
+    /// Reads waiting for the lease or for this term's first commit.
+    pub(crate) reads: Vec<Request<SM>>,
+
+    // Client requests.
+    /// Requests this replica put in its log, by index, until that index is
+    /// committed: then either its entry is theirs (answered by whoever
+    /// leads) or it is not (the request was lost, and is routed again).
+    pub(crate) accepted: BTreeMap<Index, Request<SM>>,
+    /// Requests waiting for a leader to be known.
+    pub(crate) held: Vec<Request<SM>>,
+
+    pub(crate) out: Output<SM::Command, SM::Output>,
+}
+
+impl<SM: StateMachine> Replica<SM> {
+    /// A follower in term 0 with an empty log, whose first election timer
+    /// starts at `now`. Fails if the configuration is inconsistent.
+    pub fn new(
+        cfg: Config,
+        sm: SM,
+        rng: Box<dyn RngCore + Send>,
+        now: Duration,
+    ) -> Result<Self, crate::ConfigError> {
+        cfg.validate()?;
+        let mut r = Replica {
+            rules: cfg.rules.effective(),
+            cfg,
+            sm,
+            rng,
+            term: 0,
+            voted_for: None,
+            log: Log::new(),
+            role: Role::Follower,
+            leader: None,
+            commit: 0,
+            applied: 0,
+            election_deadline: now,
+            leader_contact: None,
+            votes: BTreeSet::new(),
+            progress: BTreeMap::new(),
+            leader_since: now,
+            term_start: 0,
+            answer_floor: 0,
+            stalled_since: None,
+            reads: Vec::new(),
+            accepted: BTreeMap::new(),
+            held: Vec::new(),
+            out: Output::default(),
+        };
+        r.reset_election_timer(now);
+        Ok(r)
+    }
+
+    /// Handles a message from another replica. Client messages are not
+    /// accepted here (see [`Replica::request`]); anything else that is not
+    /// Raft traffic is ignored.
+    pub fn step(&mut self, now: Duration, msg: Message<SM::Command>) {
+        if msg.src == self.cfg.id || !self.cfg.peers.contains(&msg.src) {
+            return;
+        }
+        match msg.body {
+            Body::VoteRequest(req) => self.on_vote_request(now, msg.src, req),
+            Body::VoteResponse(resp) => self.on_vote_response(now, msg.src, resp),
+            Body::Append(append) => self.on_append(now, msg.src, append),
+            Body::AppendResponse(resp) => self.on_append_response(now, msg.src, resp),
+            _ => {}
+        }
+    }
+
+    /// Handles a client's get or put: served, redirected or held, and
+    /// answered exactly once, possibly much later.
+    pub fn request(&mut self, now: Duration, req: Request<SM>) {
+        self.route(now, req);
+    }
+
+    /// Fires every timer that is due at `now`.
+    pub fn tick(&mut self, now: Duration) {
+        match self.role {
+            Role::Leader => self.leader_tick(now),
+            _ => {
+                if now >= self.election_deadline {
+                    self.election_timeout(now);
+                }
+            }
+        }
+    }
+
+    /// When [`Replica::tick`] next has something to do.
+    pub fn next_deadline(&self) -> Duration {
+        match self.role {
+            Role::Leader => self.leader_deadline(),
+            _ => self.election_deadline,
+        }
+    }
+
+    /// Takes the messages and replies produced since the last call.
+    pub fn take_output(&mut self) -> Output<SM::Command, SM::Output> {
+        std::mem::take(&mut self.out)
+    }
+
+    /// This replica's id.
+    pub fn id(&self) -> NodeId {
+        self.cfg.id
+    }
+
+    /// Its current role.
+    pub fn role(&self) -> Role {
+        self.role
+    }
+
+    /// Its current term.
+    pub fn term(&self) -> Term {
+        self.term
+    }
+
+    /// Whom it believes to lead its term, if anyone.
+    pub fn leader(&self) -> Option<NodeId> {
+        self.leader
+    }
+
+    /// The highest index it knows to be committed.
+    pub fn commit_index(&self) -> Index {
+        self.commit
+    }
+
+    /// The highest index applied to its state machine.
+    pub fn last_applied(&self) -> Index {
+        self.applied
+    }
+
+    /// Its log.
+    pub fn log(&self) -> &Log<SM::Command> {
+        &self.log
+    }
+
+    /// Its state machine.
+    pub fn state_machine(&self) -> &SM {
+        &self.sm
+    }
+
+    /// Its configuration.
+    pub fn config(&self) -> &Config {
+        &self.cfg
+    }
+
+    /// Client requests it still owes an answer (held, waiting to be read,
+    /// or accepted into its log but not yet committed).
+    pub fn pending_requests(&self) -> usize {
+        self.held.len() + self.reads.len() + self.accepted.len()
+    }
+
+    /// Addresses a message to `dst` from this replica.
+    pub(crate) fn send(&mut self, dst: NodeId, body: Body<SM::Command>) {
+        self.out.messages.push(Message {
+            src: self.cfg.id,
+            dst,
+            leader: NodeId::or_unknown(self.leader),
+            body,
+        });
+    }
+
+    /// Becomes a follower of `term`, with `leader` if known. A step down
+    /// from leadership hands every waiting read back to routing.
+    pub(crate) fn become_follower(&mut self, now: Duration, term: Term, leader: Option<NodeId>) {
+        if term > self.term {
+            self.term = term;
+            self.voted_for = None;
+        }
+        let was_leader = self.role == Role::Leader;
+        self.role = Role::Follower;
+        self.leader = leader;
+        self.leader_contact = leader.map(|_| now);
+        self.votes.clear();
+        if was_leader {
+            self.progress.clear();
+            self.stalled_since = None;
+            for read in std::mem::take(&mut self.reads) {
+                self.route(now, read);
+            }
+        }
+        self.reset_election_timer(now);
+        if leader.is_some() {
+            self.release_held(now);
+        }
+    }
+}
+
+/// Microseconds on the wire for a `Duration` clock reading.
+pub(crate) fn to_micros(t: Duration) -> u64 {
+    u64::try_from(t.as_micros()).unwrap_or(u64::MAX)
+}

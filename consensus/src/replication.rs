@@ -1,0 +1,274 @@
+//! Log replication (§5.3), both sides of AppendEntries.
+//!
+//! ## Leader: who gets what, when
+//!
+//! Messages are the scarce resource, so a leader does not broadcast every
+//! entry. A new entry goes at once to just enough followers to commit it
+//! (`eager_count`, a majority with the leader), preferring those that are
+//! caught up and answered most recently. Every other follower receives the
+//! entries it lacks in one batch with its next periodic contact
+//! (`heartbeat_interval`). If an entry waits `retransmit_timeout` without
+//! committing, it is sent to every follower that lacks it; if a follower
+//! leaves a send unanswered that long, it gets everything unacknowledged
+//! again. A follower that was idle for `heartbeat_interval` gets a
+//! heartbeat, which is just an AppendEntries with no entries.
+//!
+//! Cursors advance optimistically on send, so entries stream to a follower
+//! without waiting for each acknowledgement; a follower that missed one
+//! rejects the next (its consistency check fails) and the leader backs up
+//! to the follower's hint.
+//!
+//! ## Follower: the consistency check
+//!
+//! A follower accepts a batch only if its log holds the entry just before
+//! it with the same term; then it keeps what agrees, truncates the first
+//! conflict and everything after, and appends the rest. It commits only up
+//! to what this batch proved to match the leader's log.
+
+use crate::progress::Progress;
+use crate::replica::{to_micros, Replica, Role};
+use statemachine::StateMachine;
+use std::time::Duration;
+use wire::{AppendEntries, AppendResponse, Body, Entry, NodeId};
+
+impl<SM: StateMachine> Replica<SM> {
+    /// Won the election: take over the log, append this term's no-op so
+    /// that earlier entries can commit (§5.4.2), and tell everyone.
+    pub(crate) fn become_leader(&mut self, now: Duration) {
+        self.role = Role::Leader;
+        self.leader = Some(self.cfg.id);
+        self.leader_contact = Some(now);
+        self.leader_since = now;
+        self.votes.clear();
+        self.answer_floor = self.commit;
+        let last = self.log.last_index();
+        self.progress = self
+            .cfg
+            .peers
+            .iter()
+            .map(|&p| (p, Progress::new(last)))
+            .collect();
+        self.term_start = self.log.append(Entry::noop(self.term));
+        self.stalled_since = Some(now);
+        for peer in self.cfg.peers.clone() {
+            self.send_append(now, peer);
+        }
+        self.maybe_commit(now);
+        for req in std::mem::take(&mut self.held) {
+            self.route(now, req);
+        }
+    }
+
+    /// Appends a client's command and sends it to the eager followers.
+    pub(crate) fn propose(&mut self, now: Duration, req: crate::replica::Request<SM>, op: SM::Command) {
+        let index = self.log.append(Entry::command(
+            self.term,
+            wire::ClientCommand {
+                client: req.client,
+                mid: req.mid.clone(),
+                op,
+            },
+        ));
+        self.accepted.insert(index, req);
+        if self.stalled_since.is_none() {
+            self.stalled_since = Some(now);
+        }
+        for peer in self.eager_followers(index) {
+            self.send_append(now, peer);
+        }
+        self.maybe_commit(now);
+    }
+
+    /// The followers that get entry `index` at once: caught-up ones first,
+    /// then the most recently heard from.
+    fn eager_followers(&self, index: u64) -> Vec<NodeId> {
+        let mut ranked: Vec<(bool, bool, Option<Duration>, NodeId)> = self
+            .progress
+            .iter()
+            .map(|(&peer, p)| {
+                let acked_all = p.cursor.matched + 1 >= index;
+                let sent_all = p.cursor.next >= index;
+                (acked_all, sent_all, p.last_response, peer)
+            })
+            .collect();
+        ranked.sort_by(|a, b| b.cmp(a));
+        ranked
+            .into_iter()
+            .take(self.cfg.eager_count())
+            .map(|(_, _, _, peer)| peer)
+            .collect()
+    }
+
+    /// Sends `peer` the next batch it lacks (possibly empty: a heartbeat).
+    pub(crate) fn send_append(&mut self, now: Duration, peer: NodeId) {
+        let Some(progress) = self.progress.get(&peer) else {
+            return;
+        };
+        let batch = progress.cursor.batch(&self.log, self.cfg.max_batch);
+        let last = batch.last_index();
+        let append = AppendEntries {
+            term: self.term,
+            prev_index: batch.prev_index,
+            prev_term: batch.prev_term,
+            entries: batch.entries.to_vec(),
+            commit: self.commit,
+            sent_at: to_micros(now),
+        };
+        let carried = !append.entries.is_empty();
+        if let Some(progress) = self.progress.get_mut(&peer) {
+            progress.record_send(now, last, carried);
+        }
+        self.send(peer, Body::Append(append));
+    }
+
+    /// The leader's timers: retransmission, widening a stalled commit,
+    /// periodic batches and heartbeats, and check-quorum.
+    pub(crate) fn leader_tick(&mut self, now: Duration) {
+        if self.check_quorum_lost(now) {
+            self.become_follower(now, self.term, None);
+            return;
+        }
+        let rto = self.cfg.retransmit_timeout;
+        let hb = self.cfg.heartbeat_interval;
+        let stalled = self.stalled_since.is_some_and(|t| now >= t + rto);
+        let last = self.log.last_index();
+        let peers: Vec<NodeId> = self.progress.keys().copied().collect();
+        for peer in peers {
+            let Some(p) = self.progress.get_mut(&peer) else {
+                continue;
+            };
+            let lags = p.cursor.matched < last;
+            if lags && p.retransmit_due(now, rto) {
+                p.cursor.rewind();
+                p.unacked_since = None;
+                self.send_append(now, peer);
+            } else if (stalled && p.cursor.has_unsent(&self.log) && p.idle_for(now, rto))
+                || p.idle_for(now, hb)
+            {
+                self.send_append(now, peer);
+            }
+        }
+        if stalled {
+            // Widened once; wait another timeout before widening again.
+            self.stalled_since = Some(now);
+        }
+        if !self.reads.is_empty() {
+            if !self.lease_valid(now) {
+                // Reads are waiting on the lease: renew it now rather
+                // than at the next heartbeat.
+                let idle: Vec<NodeId> = self
+                    .progress
+                    .iter()
+                    .filter(|(_, p)| p.idle_for(now, rto))
+                    .map(|(&peer, _)| peer)
+                    .collect();
+                for peer in idle {
+                    self.send_append(now, peer);
+                }
+            }
+            self.serve_reads(now);
+        }
+    }
+
+    /// The earliest time [`Replica::leader_tick`] has work.
+    pub(crate) fn leader_deadline(&self) -> Duration {
+        let rto = self.cfg.retransmit_timeout;
+        let hb = self.cfg.heartbeat_interval;
+        let last = self.log.last_index();
+        let mut deadline = self.check_quorum_deadline();
+        if let Some(t) = self.stalled_since {
+            deadline = deadline.min(t + rto);
+        }
+        for p in self.progress.values() {
+            let base = p.last_sent.unwrap_or(self.leader_since);
+            deadline = deadline.min(base + hb);
+            if p.cursor.matched < last {
+                if let Some(t) = p.unacked_since {
+                    deadline = deadline.min(t + rto);
+                }
+            }
+        }
+        if let Some(expiry) = self.pending_read_deadline() {
+            deadline = deadline.min(expiry);
+        }
+        deadline
+    }
+
+    /// Follower side of AppendEntries.
+    pub(crate) fn on_append(&mut self, now: Duration, from: NodeId, req: AppendEntries<SM::Command>) {
+        if req.term < self.term {
+            // A stale leader: tell it our term so that it steps down.
+            let answer = AppendResponse {
+                term: self.term,
+                success: false,
+                match_index: self.log.last_index(),
+                sent_at: req.sent_at,
+            };
+            self.send(from, Body::AppendResponse(answer));
+            return;
+        }
+        if req.term > self.term || self.role != Role::Follower || self.leader != Some(from) {
+            self.become_follower(now, req.term, Some(from));
+        } else {
+            self.leader_contact = Some(now);
+            self.reset_election_timer(now);
+            self.release_held(now);
+        }
+        let answer = if self.log.matches(req.prev_index, req.prev_term) {
+            let merge = self.log.merge(req.prev_index, &req.entries);
+            let proven = req.commit.min(merge.matched_through);
+            if proven > self.commit {
+                self.commit = proven;
+                self.apply_committed(now);
+            }
+            AppendResponse {
+                term: self.term,
+                success: true,
+                match_index: merge.matched_through,
+                sent_at: req.sent_at,
+            }
+        } else {
+            AppendResponse {
+                term: self.term,
+                success: false,
+                match_index: self.log.conflict_hint(req.prev_index),
+                sent_at: req.sent_at,
+            }
+        };
+        self.send(from, Body::AppendResponse(answer));
+    }
+
+    /// Leader side: a follower's answer.
+    pub(crate) fn on_append_response(&mut self, now: Duration, from: NodeId, resp: AppendResponse) {
+        if resp.term > self.term {
+            self.become_follower(now, resp.term, None);
+            return;
+        }
+        if self.role != Role::Leader || resp.term < self.term {
+            return;
+        }
+        let sent_at = Duration::from_micros(resp.sent_at).min(now);
+        let max_batch = self.cfg.max_batch as u64;
+        let last = self.log.last_index();
+        let Some(p) = self.progress.get_mut(&from) else {
+            return;
+        };
+        p.record_response(now, sent_at);
+        let resend = if resp.success {
+            p.record_ack(now, resp.match_index.min(last));
+            // Keep streaming to a follower that is far behind; a nearly
+            // caught-up one waits for its next periodic batch.
+            p.cursor.next <= last && last + 1 - p.cursor.next >= max_batch
+        } else {
+            p.cursor.rejected(resp.match_index.min(last));
+            true
+        };
+        if resend {
+            self.send_append(now, from);
+        }
+        if resp.success {
+            self.maybe_commit(now);
+        }
+        self.serve_reads(now);
+    }
+}
