@@ -54,10 +54,12 @@ impl<SM: StateMachine> Replica<SM> {
     pub(crate) fn in_leader_lease(&self, now: Duration) -> bool {
         match self.role {
             Role::Leader => true,
-            _ => self.leader.is_some()
-                && self
-                    .leader_contact
-                    .is_some_and(|t| now < t + self.cfg.election_timeout),
+            _ => {
+                self.leader.is_some()
+                    && self
+                        .leader_contact
+                        .is_some_and(|t| now < t + self.cfg.election_timeout)
+            }
         }
     }
 
@@ -117,7 +119,9 @@ impl<SM: StateMachine> Replica<SM> {
 
     fn candidate_log_ok(&self, req: &VoteRequest) -> bool {
         !self.rules.election_restriction
-            || self.log.is_up_to_date(req.last_log_term, req.last_log_index)
+            || self
+                .log
+                .is_up_to_date(req.last_log_term, req.last_log_index)
     }
 
     pub(crate) fn on_vote_request(&mut self, now: Duration, from: NodeId, req: VoteRequest) {

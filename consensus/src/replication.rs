@@ -60,7 +60,12 @@ impl<SM: StateMachine> Replica<SM> {
     }
 
     /// Appends a client's command and sends it to the eager followers.
-    pub(crate) fn propose(&mut self, now: Duration, req: crate::replica::Request<SM>, op: SM::Command) {
+    pub(crate) fn propose(
+        &mut self,
+        now: Duration,
+        req: crate::replica::Request<SM>,
+        op: SM::Command,
+    ) {
         let index = self.log.append(Entry::command(
             self.term,
             wire::ClientCommand {
@@ -195,7 +200,12 @@ impl<SM: StateMachine> Replica<SM> {
     }
 
     /// Follower side of AppendEntries.
-    pub(crate) fn on_append(&mut self, now: Duration, from: NodeId, req: AppendEntries<SM::Command>) {
+    pub(crate) fn on_append(
+        &mut self,
+        now: Duration,
+        from: NodeId,
+        req: AppendEntries<SM::Command>,
+    ) {
         if req.term < self.term {
             // A stale leader: tell it our term so that it steps down.
             let answer = AppendResponse {

@@ -1,0 +1,38 @@
+# Build, test and benchmark the replicated key-value store.
+#
+#   make          build the release replica and leave ./3700kvstore here
+#   make test     every test: Rust crates (with the seeded simulations) and
+#                 the Python simulator's own tests
+#   make bench    the canonical suite K times under ./run (K=3 by default)
+#   make clean    remove build products
+
+CARGO ?= cargo
+PYTHON ?= python3
+K ?= 3
+
+.PHONY: all build test test-rust test-sim lint bench clean
+
+all: build
+
+build:
+	$(CARGO) build --release -p node
+	cp target/release/3700kvstore ./3700kvstore
+
+test: build test-rust test-sim
+
+test-rust:
+	$(CARGO) test --workspace --release
+
+test-sim:
+	$(PYTHON) -m unittest discover -s simulator/tests -t .
+
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+bench: build
+	$(PYTHON) simulator/bench.py -k $(K)
+
+clean:
+	$(CARGO) clean
+	rm -f ./3700kvstore

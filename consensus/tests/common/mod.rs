@@ -1,0 +1,222 @@
+//! A hand-driven cluster for scenario tests: the test decides which
+//! messages arrive, which are lost, and when time moves.
+
+#![allow(dead_code)]
+
+use consensus::{Answer, ClientRequest, Config, Message, NodeId, Operation, Replica, Reply, Role};
+use rand::{rngs::StdRng, SeedableRng};
+use statemachine::{KvCommand, KvQuery, KvStore, Recorder};
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+use wire::Body;
+
+pub type Sm = Recorder<KvStore>;
+pub type Msg = Message<KvCommand>;
+
+/// Replicas, the messages in flight between them, and a clock.
+pub struct Cluster {
+    pub nodes: BTreeMap<NodeId, Replica<Sm>>,
+    pub crashed: BTreeSet<NodeId>,
+    pub in_flight: Vec<Msg>,
+    pub replies: Vec<(NodeId, Reply<String>)>,
+    pub now: Duration,
+}
+
+pub fn id(n: u16) -> NodeId {
+    NodeId(n)
+}
+
+pub fn ms(n: u64) -> Duration {
+    Duration::from_millis(n)
+}
+
+impl Cluster {
+    /// `n` replicas `0000..`, default configuration, fixed seeds.
+    pub fn new(n: u16) -> Self {
+        Self::with_config(n, |_| {})
+    }
+
+    /// Like [`Cluster::new`], with each configuration adjusted.
+    pub fn with_config(n: u16, adjust: impl Fn(&mut Config)) -> Self {
+        let ids: Vec<NodeId> = (0..n).map(NodeId).collect();
+        let nodes = ids
+            .iter()
+            .map(|&me| {
+                let peers = ids.iter().copied().filter(|&p| p != me).collect();
+                let mut cfg = Config::new(me, peers);
+                adjust(&mut cfg);
+                let rng = Box::new(StdRng::seed_from_u64(u64::from(me.0) + 7));
+                let r = Replica::new(cfg, Recorder::new(KvStore::new()), rng, Duration::ZERO)
+                    .expect("valid config");
+                (me, r)
+            })
+            .collect();
+        Cluster {
+            nodes,
+            crashed: BTreeSet::new(),
+            in_flight: Vec::new(),
+            replies: Vec::new(),
+            now: Duration::ZERO,
+        }
+    }
+
+    pub fn node(&self, n: u16) -> &Replica<Sm> {
+        &self.nodes[&id(n)]
+    }
+
+    fn collect(&mut self, who: NodeId) {
+        let out = self.nodes.get_mut(&who).expect("known node").take_output();
+        self.in_flight.extend(out.messages);
+        self.replies
+            .extend(out.replies.into_iter().map(|r| (who, r)));
+    }
+
+    /// Makes replica `n` time out now (moving the clock to its deadline if
+    /// that is later), without ticking anyone else.
+    pub fn time_out(&mut self, n: u16) {
+        let who = id(n);
+        let deadline = self.nodes[&who].next_deadline();
+        self.now = self.now.max(deadline);
+        let now = self.now;
+        self.nodes.get_mut(&who).expect("known node").tick(now);
+        self.collect(who);
+    }
+
+    /// Delivers the in-flight messages chosen by `pick` (one pass: replies
+    /// they cause stay in flight). Returns how many were delivered.
+    pub fn deliver(&mut self, pick: impl Fn(&Msg) -> bool) -> usize {
+        let (chosen, rest): (Vec<Msg>, Vec<Msg>) = std::mem::take(&mut self.in_flight)
+            .into_iter()
+            .partition(|m| pick(m));
+        self.in_flight = rest;
+        let mut count = 0;
+        for m in chosen {
+            if self.crashed.contains(&m.dst) || self.crashed.contains(&m.src) {
+                continue;
+            }
+            let now = self.now;
+            let dst = m.dst;
+            self.nodes.get_mut(&dst).expect("known node").step(now, m);
+            self.collect(dst);
+            count += 1;
+        }
+        count
+    }
+
+    /// Drops the in-flight messages chosen by `pick`.
+    pub fn drop_where(&mut self, pick: impl Fn(&Msg) -> bool) {
+        self.in_flight.retain(|m| !pick(m));
+    }
+
+    /// Delivers messages between replicas not separated by `cut` until
+    /// none is left; messages across the cut are lost.
+    pub fn settle_with(&mut self, cut: &[u16]) {
+        let side = |n: NodeId| cut.contains(&n.0);
+        for _ in 0..1000 {
+            self.drop_where(|m| side(m.src) != side(m.dst));
+            if self.deliver(|_| true) == 0 {
+                return;
+            }
+        }
+        panic!("messages kept flowing");
+    }
+
+    /// Delivers everything until quiet.
+    pub fn settle(&mut self) {
+        self.settle_with(&[]);
+    }
+
+    /// Runs the clock for `d` in 1 ms steps, ticking replicas whose timers
+    /// are due and delivering everything except across `cut`.
+    pub fn run_with(&mut self, d: Duration, cut: &[u16]) {
+        let end = self.now + d;
+        while self.now < end {
+            self.now += ms(1);
+            let now = self.now;
+            let due: Vec<NodeId> = self
+                .nodes
+                .iter()
+                .filter(|(n, r)| !self.crashed.contains(n) && r.next_deadline() <= now)
+                .map(|(&n, _)| n)
+                .collect();
+            for n in due {
+                self.nodes.get_mut(&n).expect("known node").tick(now);
+                self.collect(n);
+            }
+            self.settle_with(cut);
+        }
+    }
+
+    pub fn run(&mut self, d: Duration) {
+        self.run_with(d, &[]);
+    }
+
+    pub fn crash(&mut self, n: u16) {
+        self.crashed.insert(id(n));
+    }
+
+    /// The replicas that currently consider themselves leader.
+    pub fn leaders(&self) -> Vec<NodeId> {
+        self.nodes
+            .iter()
+            .filter(|(n, r)| !self.crashed.contains(n) && r.role() == Role::Leader)
+            .map(|(&n, _)| n)
+            .collect()
+    }
+
+    /// Sends a client put to replica `n`.
+    pub fn put(&mut self, n: u16, mid: &str, key: &str, value: &str) {
+        let req = ClientRequest {
+            client: id(0x100),
+            mid: mid.into(),
+            op: Operation::Command(KvCommand {
+                key: key.into(),
+                value: value.into(),
+            }),
+        };
+        let now = self.now;
+        self.nodes
+            .get_mut(&id(n))
+            .expect("known node")
+            .request(now, req);
+        self.collect(id(n));
+    }
+
+    /// Sends a client get to replica `n`.
+    pub fn get(&mut self, n: u16, mid: &str, key: &str) {
+        let req = ClientRequest {
+            client: id(0x100),
+            mid: mid.into(),
+            op: Operation::Query(KvQuery { key: key.into() }),
+        };
+        let now = self.now;
+        self.nodes
+            .get_mut(&id(n))
+            .expect("known node")
+            .request(now, req);
+        self.collect(id(n));
+    }
+
+    /// Every answer given to `mid`, with the replica that gave it.
+    pub fn answers(&self, mid: &str) -> Vec<(NodeId, Answer<String>)> {
+        self.replies
+            .iter()
+            .filter(|(_, r)| r.mid == mid)
+            .map(|(n, r)| (*n, r.answer.clone()))
+            .collect()
+    }
+
+    /// The terms of replica `n`'s log, index 1 first.
+    pub fn log_terms(&self, n: u16) -> Vec<u64> {
+        let log = self.node(n).log();
+        log.range(1, log.last_index())
+            .iter()
+            .map(|e| e.term)
+            .collect()
+    }
+}
+
+/// True for an append message (entries or heartbeat).
+pub fn is_append(m: &Msg) -> bool {
+    matches!(m.body, Body::Append(_))
+}

@@ -1,0 +1,211 @@
+//! Scenario tests: small stories of a cluster, told one message at a time.
+
+mod common;
+
+use common::*;
+use consensus::{Answer, Role};
+use wire::Body;
+
+/// Delivers everything except what `lost` says is lost, until quiet.
+fn settle_losing(c: &mut Cluster, lost: impl Fn(&Msg) -> bool) {
+    loop {
+        c.drop_where(&lost);
+        if c.deliver(|_| true) == 0 {
+            return;
+        }
+    }
+}
+
+/// Involves replica `n`, as sender or receiver.
+fn touches(m: &Msg, n: u16) -> bool {
+    m.src == id(n) || m.dst == id(n)
+}
+
+#[test]
+fn a_candidate_wins_then_serves_a_put_and_a_get() {
+    let mut c = Cluster::new(3);
+    c.time_out(0);
+    c.settle();
+    assert_eq!(c.leaders(), vec![id(0)]);
+    assert_eq!(c.node(1).leader(), Some(id(0)));
+
+    c.put(0, "p1", "k", "v");
+    c.settle();
+    assert_eq!(
+        c.answers("p1"),
+        vec![(id(0), Answer::Committed("v".into()))]
+    );
+
+    c.get(0, "g1", "k");
+    assert_eq!(c.answers("g1"), vec![(id(0), Answer::Read("v".into()))]);
+    c.get(0, "g2", "never-written");
+    assert_eq!(c.answers("g2"), vec![(id(0), Answer::Read(String::new()))]);
+
+    c.get(1, "g3", "k");
+    assert_eq!(c.answers("g3"), vec![(id(1), Answer::Redirect(id(0)))]);
+}
+
+#[test]
+fn a_split_vote_elects_nobody_and_a_later_term_elects_one() {
+    let mut c = Cluster::with_config(4, |cfg| cfg.pre_vote = false);
+    c.time_out(0);
+    c.time_out(1);
+    assert_eq!((c.node(0).term(), c.node(1).term()), (1, 1));
+    // Each candidate reaches one voter first: two votes each, three needed.
+    c.deliver(|m| (m.src == id(0) && m.dst == id(2)) || (m.src == id(1) && m.dst == id(3)));
+    c.settle();
+    assert!(c.leaders().is_empty(), "nobody has a majority in term 1");
+
+    c.run(ms(6000));
+    let leaders = c.leaders();
+    assert_eq!(leaders.len(), 1, "one leader after the retry: {leaders:?}");
+    assert!(c.node(leaders[0].0).term() >= 2);
+}
+
+#[test]
+fn a_replica_refuses_its_vote_to_a_candidate_with_a_staler_log() {
+    let mut c = Cluster::new(3);
+    c.time_out(0);
+    c.settle();
+    c.put(0, "p", "k", "v");
+    // Only replica 1 receives the new entry (with its next heartbeat).
+    c.run_with(ms(500), &[2]);
+    assert_eq!(c.node(1).log().last_index(), 2);
+    assert_eq!(c.node(2).log().last_index(), 1);
+    c.crash(0);
+    // Replica 2 campaigns first but its log lacks index 2: 1 refuses.
+    c.time_out(2);
+    c.settle();
+    assert_ne!(c.node(2).role(), Role::Leader);
+    c.run(ms(6000));
+    assert_eq!(c.leaders(), vec![id(1)], "only the up-to-date log can win");
+}
+
+#[test]
+fn an_isolated_leader_steps_down_and_its_unreplicated_put_is_redirected() {
+    let mut c = Cluster::new(5);
+    c.time_out(0);
+    c.settle();
+    let old_term = c.node(0).term();
+
+    // The leader is cut off and takes a put it can never commit.
+    c.put(0, "stale", "k", "lost");
+    c.run_with(ms(5000), &[0]);
+    assert_ne!(c.node(0).role(), Role::Leader, "check-quorum deposed it");
+    let new_leaders = c.leaders();
+    assert_eq!(new_leaders.len(), 1);
+    let new_leader = new_leaders[0];
+    assert!(c.node(new_leader.0).term() > old_term);
+    assert!(
+        c.answers("stale").is_empty(),
+        "not answered while undecided"
+    );
+
+    // Healed: it follows the new leader, its entry is overwritten, and
+    // the client is sent to the new leader, once.
+    c.run(ms(2000));
+    assert_eq!(c.node(0).leader(), Some(new_leader));
+    assert_eq!(c.node(0).term(), c.node(new_leader.0).term());
+    assert_eq!(
+        c.answers("stale"),
+        vec![(id(0), Answer::Redirect(new_leader))]
+    );
+}
+
+#[test]
+fn a_leader_that_sees_a_higher_term_steps_down() {
+    let mut c = Cluster::new(3);
+    c.time_out(0);
+    c.settle();
+    let term = c.node(0).term();
+    c.in_flight.push(Msg {
+        src: id(1),
+        dst: id(0),
+        leader: wire::NodeId::BROADCAST,
+        body: Body::AppendResponse(wire::AppendResponse {
+            term: term + 5,
+            success: false,
+            match_index: 0,
+            sent_at: 0,
+        }),
+    });
+    c.deliver(|_| true);
+    assert_eq!(c.node(0).role(), Role::Follower);
+    assert_eq!(c.node(0).term(), term + 5);
+}
+
+/// The paper's Figure 8, with replicas 0..4 for S1..S5: an entry from an
+/// old term stored on a majority is not committed by counting, because a
+/// later leader can still overwrite it.
+#[test]
+fn figure_8_an_old_terms_entry_on_a_majority_is_not_committed_by_counting() {
+    // Every new entry goes to every follower at once, so that the story
+    // decides alone who receives it.
+    let mut c = Cluster::with_config(5, |cfg| cfg.eager_followers = Some(4));
+    // (a) 0 leads term 1; entry "a" reaches only 1; then 0 crashes.
+    c.time_out(0);
+    c.settle();
+    c.put(0, "a", "k", "a");
+    settle_losing(&mut c, |m| m.src == id(0) && m.dst != id(1));
+    c.crash(0);
+    assert_eq!(c.log_terms(1), vec![1, 1]);
+
+    // (b) 4 wins term 2 with votes from 2 and 3; its own entry at index 2
+    // reaches nobody.
+    c.time_out(4);
+    settle_losing(&mut c, |m| {
+        m.src == id(4) && matches!(m.body, Body::Append(_))
+    });
+    assert_eq!(c.node(4).role(), Role::Leader);
+    assert_eq!(c.log_terms(4), vec![1, 2]);
+
+    // (c) 4 is cut off; 1 wins term 3 and copies index 2 (term 1) to 2 and
+    // 3, but not yet its own term-3 entry at index 3.
+    let cut_4 = |m: &Msg| touches(m, 4);
+    c.drop_where(cut_4);
+    c.time_out(1);
+    for _ in 0..20 {
+        c.drop_where(cut_4);
+        for m in c.in_flight.iter_mut() {
+            if let Body::Append(a) = &mut m.body {
+                if m.src == id(1) {
+                    let keep = 2u64.saturating_sub(a.prev_index) as usize;
+                    a.entries.truncate(keep);
+                }
+            }
+        }
+        c.deliver(|_| true);
+    }
+    assert_eq!(c.node(1).role(), Role::Leader);
+    assert_eq!(c.node(1).term(), 3);
+    for n in [1, 2, 3] {
+        assert_eq!(c.node(n).log().term_at(2), Some(1), "replica {n}");
+    }
+    assert_eq!(
+        c.node(1).commit_index(),
+        1,
+        "index 2 is on a majority but of term 1: not committed by counting"
+    );
+
+    // (d) Why: 1 is cut off, 4 returns and wins with 2 and 3 (its last
+    // term, 2, beats their 1) and overwrites index 2 everywhere it can.
+    c.in_flight.clear();
+    let cut_1 = |m: &Msg| touches(m, 1);
+    for _ in 0..4 {
+        c.time_out(4);
+        settle_losing(&mut c, cut_1);
+        if c.node(4).role() == Role::Leader && c.node(4).commit_index() >= 3 {
+            break;
+        }
+    }
+    assert_eq!(c.node(4).role(), Role::Leader);
+    for n in [2, 3, 4] {
+        assert_eq!(c.node(n).log().term_at(2), Some(2), "replica {n}");
+    }
+    assert!(
+        c.answers("a")
+            .iter()
+            .all(|(_, a)| !matches!(a, Answer::Committed(_))),
+        "the overwritten put was never acknowledged"
+    );
+}

@@ -1,0 +1,147 @@
+//! The event loop: one UDP socket, one clock, one core.
+
+use crate::cli::Options;
+use crate::logging::Level;
+use crate::translate::{client_request, reply_message};
+use crate::{log_at, tuning};
+use anyhow::{Context, Result};
+use consensus::{Config, Replica, Role};
+use rand::SeedableRng;
+use statemachine::{KvCommand, KvStore};
+use std::io::ErrorKind;
+use std::net::{SocketAddr, UdpSocket};
+use std::time::{Duration, Instant};
+use wire::{Body, Message, NodeId};
+
+/// Datagrams are read into a buffer this large, like the simulator's.
+const RECV_BUFFER: usize = 65_535;
+
+/// Runs the replica until the process is killed.
+pub fn run(opts: Options) -> Result<()> {
+    let mut cfg = Config::new(opts.id, opts.peers.clone());
+    tuning::apply_env(&mut cfg).context("bad tuning variable")?;
+    let socket = UdpSocket::bind(("127.0.0.1", 0)).context("cannot open a UDP socket")?;
+    let simulator = SocketAddr::from(([127, 0, 0, 1], opts.port));
+    let clock = Instant::now();
+    let seed = u64::from(opts.id.0)
+        ^ u64::from(std::process::id()) << 16
+        ^ clock.elapsed().as_nanos() as u64;
+    let rng = Box::new(rand::rngs::StdRng::seed_from_u64(seed));
+    let mut replica =
+        Replica::new(cfg, KvStore::new(), rng, clock.elapsed()).context("invalid configuration")?;
+
+    // The simulator learns our address from the hello: send it first.
+    let hello: Message<KvCommand> = Message {
+        src: opts.id,
+        dst: NodeId::BROADCAST,
+        leader: NodeId::BROADCAST,
+        body: Body::Hello {
+            mid: format!("hello-{}", opts.id),
+        },
+    };
+    send(&socket, simulator, &hello);
+    log_at!(Level::Info, "{} up, peers {:?}", opts.id, opts.peers);
+
+    let mut buf = vec![0u8; RECV_BUFFER];
+    let mut last_role = (replica.role(), replica.term());
+    loop {
+        let now = clock.elapsed();
+        let deadline = replica.next_deadline();
+        if deadline <= now {
+            replica.tick(now);
+        } else {
+            let wait = (deadline - now).max(Duration::from_micros(50));
+            socket
+                .set_read_timeout(Some(wait))
+                .context("cannot set socket timeout")?;
+            match socket.recv(&mut buf) {
+                Ok(n) => handle_datagram(&mut replica, clock.elapsed(), opts.id, &buf[..n]),
+                Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                Err(e) => log_at!(Level::Warn, "receive failed: {e}"),
+            }
+        }
+        flush(&mut replica, &socket, simulator);
+        let role = (replica.role(), replica.term());
+        if role != last_role {
+            log_at!(
+                Level::Info,
+                "{} is {:?} in term {}",
+                opts.id,
+                role.0,
+                role.1
+            );
+            if role.0 == Role::Leader {
+                log_at!(
+                    Level::Info,
+                    "{} leads with log of {}",
+                    opts.id,
+                    replica.log().last_index()
+                );
+            }
+            last_role = role;
+        }
+    }
+}
+
+/// Decodes one datagram and hands it to the core; bad input is logged and dropped.
+fn handle_datagram(replica: &mut Replica<KvStore>, now: Duration, me: NodeId, bytes: &[u8]) {
+    let msg: Message<KvCommand> = match wire::decode(bytes) {
+        Ok(msg) => msg,
+        Err(e) => {
+            log_at!(
+                Level::Warn,
+                "dropped datagram: {e}: {:.200}",
+                String::from_utf8_lossy(bytes)
+            );
+            return;
+        }
+    };
+    if msg.dst != me && msg.dst != NodeId::BROADCAST {
+        log_at!(Level::Warn, "dropped message for {} (I am {me})", msg.dst);
+        return;
+    }
+    log_at!(Level::Trace, "recv {msg:?}");
+    if let Some(req) = client_request(&msg) {
+        log_at!(Level::Debug, "request {} from {}", req.mid, req.client);
+        replica.request(now, req);
+    } else {
+        replica.step(now, msg);
+    }
+}
+
+/// Sends everything the core produced.
+fn flush(replica: &mut Replica<KvStore>, socket: &UdpSocket, simulator: SocketAddr) {
+    let out = replica.take_output();
+    if out.is_empty() {
+        return;
+    }
+    let (me, leader) = (replica.id(), replica.leader());
+    for msg in &out.messages {
+        send(socket, simulator, msg);
+    }
+    for reply in out.replies {
+        log_at!(
+            Level::Debug,
+            "answer {} to {}: {:?}",
+            reply.mid,
+            reply.client,
+            reply.answer
+        );
+        send(socket, simulator, &reply_message(me, leader, reply));
+    }
+}
+
+fn send(socket: &UdpSocket, to: SocketAddr, msg: &Message<KvCommand>) {
+    match wire::encode_datagrams(msg) {
+        Ok(datagrams) => {
+            for d in datagrams {
+                if let Err(e) = socket.send_to(&d, to) {
+                    log_at!(Level::Warn, "send to simulator failed: {e}");
+                }
+            }
+            log_at!(Level::Trace, "sent {msg:?}");
+        }
+        Err(e) => log_at!(Level::Warn, "cannot send {:?}: {e}", msg.body),
+    }
+}

@@ -1,0 +1,59 @@
+//! Optional timing overrides from the environment, for experiments.
+//!
+//! | variable | `Config` field | unit |
+//! |---|---|---|
+//! | `KVSTORE_HEARTBEAT_MS` | `heartbeat_interval` | ms |
+//! | `KVSTORE_ELECTION_MS` | `election_timeout` | ms |
+//! | `KVSTORE_LEASE_MS` | `lease` | ms |
+//! | `KVSTORE_RETRANSMIT_MS` | `retransmit_timeout` | ms (fractions allowed) |
+//! | `KVSTORE_EAGER` | `eager_followers` | count |
+//! | `KVSTORE_PRE_VOTE` | `pre_vote` | `0` or `1` |
+
+use anyhow::{bail, Context, Result};
+use consensus::Config;
+use std::time::Duration;
+
+fn millis(name: &str) -> Result<Option<Duration>> {
+    let Ok(raw) = std::env::var(name) else {
+        return Ok(None);
+    };
+    let ms: f64 = raw
+        .parse()
+        .with_context(|| format!("{name}={raw:?} is not a number of milliseconds"))?;
+    if !(ms.is_finite() && ms > 0.0) {
+        bail!("{name}={raw:?} must be positive");
+    }
+    Ok(Some(Duration::from_secs_f64(ms / 1000.0)))
+}
+
+/// Applies every variable that is set, then re-checks the configuration.
+pub fn apply_env(cfg: &mut Config) -> Result<()> {
+    if let Some(d) = millis("KVSTORE_HEARTBEAT_MS")? {
+        cfg.heartbeat_interval = d;
+    }
+    if let Some(d) = millis("KVSTORE_ELECTION_MS")? {
+        cfg.election_timeout = d;
+    }
+    if let Some(d) = millis("KVSTORE_LEASE_MS")? {
+        cfg.lease = d;
+    }
+    if let Some(d) = millis("KVSTORE_RETRANSMIT_MS")? {
+        cfg.retransmit_timeout = d;
+    }
+    if let Ok(raw) = std::env::var("KVSTORE_EAGER") {
+        let n: usize = raw
+            .parse()
+            .with_context(|| format!("KVSTORE_EAGER={raw:?} is not a count"))?;
+        cfg.eager_followers = Some(n);
+    }
+    if let Ok(raw) = std::env::var("KVSTORE_PRE_VOTE") {
+        cfg.pre_vote = match raw.as_str() {
+            "0" => false,
+            "1" => true,
+            _ => bail!("KVSTORE_PRE_VOTE={raw:?} must be 0 or 1"),
+        };
+    }
+    cfg.validate()
+        .context("timing variables contradict each other")?;
+    Ok(())
+}
