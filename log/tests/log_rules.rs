@@ -12,7 +12,10 @@ fn log_of(terms: &[u64]) -> Log<()> {
 }
 
 fn terms(log: &Log<()>) -> Vec<u64> {
-    log.range(1, log.last_index()).iter().map(|e| e.term).collect()
+    log.range(1, log.last_index())
+        .iter()
+        .map(|e| e.term)
+        .collect()
 }
 
 fn batch(terms: &[u64]) -> Vec<Entry<()>> {
@@ -65,18 +68,32 @@ fn new_entries_extend_the_log() {
 #[test]
 fn election_restriction_compares_last_term_then_length() {
     let log = log_of(&[1, 2, 2]);
-    assert!(log.is_up_to_date(3, 1), "later last term wins though shorter");
+    assert!(
+        log.is_up_to_date(3, 1),
+        "later last term wins though shorter"
+    );
     assert!(log.is_up_to_date(2, 3), "equal is up to date");
     assert!(log.is_up_to_date(2, 4));
     assert!(!log.is_up_to_date(2, 2), "same term, shorter");
-    assert!(!log.is_up_to_date(1, 9), "earlier last term loses though longer");
+    assert!(
+        !log.is_up_to_date(1, 9),
+        "earlier last term loses though longer"
+    );
 }
 
 #[test]
 fn conflict_hint_skips_a_whole_term_or_points_at_the_end() {
     let log = log_of(&[1, 1, 2, 2, 2]);
-    assert_eq!(log.conflict_hint(9), 5, "behind: retry after our last entry");
-    assert_eq!(log.conflict_hint(4), 2, "term 2 starts at 3, so resend from 3");
+    assert_eq!(
+        log.conflict_hint(9),
+        5,
+        "behind: retry after our last entry"
+    );
+    assert_eq!(
+        log.conflict_hint(4),
+        2,
+        "term 2 starts at 3, so resend from 3"
+    );
     assert_eq!(log.conflict_hint(2), 0);
 }
 

@@ -43,7 +43,10 @@ impl fmt::Display for EncodeError {
         match self {
             EncodeError::Json(e) => write!(f, "cannot encode message: {e}"),
             EncodeError::TooLarge(n) => {
-                write!(f, "message of {n} bytes exceeds one datagram ({MAX_DATAGRAM})")
+                write!(
+                    f,
+                    "message of {n} bytes exceeds one datagram ({MAX_DATAGRAM})"
+                )
             }
         }
     }

@@ -32,7 +32,11 @@ pub struct ParseIdError(pub String);
 
 impl fmt::Display for ParseIdError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "invalid id {:?}: expected four hexadecimal digits", self.0)
+        write!(
+            f,
+            "invalid id {:?}: expected four hexadecimal digits",
+            self.0
+        )
     }
 }
 

@@ -97,7 +97,10 @@ fn decodes_the_assignments_examples() {
     );
     let put = br#"{"src": "001A", "dst": "0000", "leader": "0000", "type": "put",
                   "MID": "X", "key": "k", "value": "Christo Wilson"}"#;
-    assert!(matches!(decode::<String>(put).unwrap().body, Body::Put { .. }));
+    assert!(matches!(
+        decode::<String>(put).unwrap().body,
+        Body::Put { .. }
+    ));
 }
 
 #[test]
@@ -118,7 +121,12 @@ fn ok_for_a_get_carries_value_and_for_a_put_does_not() {
     )
     .unwrap();
     assert!(!put_ok.contains("value"), "{put_ok}");
-    for key in ["\"src\":\"0001\"", "\"dst\":\"0002\"", "\"leader\":\"FFFF\"", "\"type\":\"ok\""] {
+    for key in [
+        "\"src\":\"0001\"",
+        "\"dst\":\"0002\"",
+        "\"leader\":\"FFFF\"",
+        "\"type\":\"ok\"",
+    ] {
         assert!(put_ok.contains(key), "{put_ok} lacks {key}");
     }
 }
@@ -146,7 +154,10 @@ fn rejects_bad_input_without_panicking() {
             String::from_utf8_lossy(input)
         );
     }
-    assert!(matches!(decode::<String>(b"\xff"), Err(DecodeError::NotUtf8)));
+    assert!(matches!(
+        decode::<String>(b"\xff"),
+        Err(DecodeError::NotUtf8)
+    ));
 }
 
 #[test]
@@ -182,7 +193,10 @@ fn oversized_append_is_split_into_valid_consecutive_batches() {
         };
         assert_eq!(a.prev_index, next_prev);
         if next_prev > 10 {
-            assert_eq!(a.prev_term, rebuilt.last().map(|e: &Entry<String>| e.term).unwrap());
+            assert_eq!(
+                a.prev_term,
+                rebuilt.last().map(|e: &Entry<String>| e.term).unwrap()
+            );
         }
         next_prev += a.entries.len() as u64;
         rebuilt.extend(a.entries);
@@ -197,5 +211,8 @@ fn an_unsplittable_oversized_message_is_an_error() {
         key: "k".into(),
         value: "v".repeat(MAX_DATAGRAM + 1),
     });
-    assert!(matches!(encode_datagrams(&m), Err(EncodeError::TooLarge(_))));
+    assert!(matches!(
+        encode_datagrams(&m),
+        Err(EncodeError::TooLarge(_))
+    ));
 }
