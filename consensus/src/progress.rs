@@ -25,6 +25,9 @@ pub(crate) struct Progress {
     pub confirmed_contact: Option<Duration>,
     /// When its latest response arrived.
     pub last_response: Option<Duration>,
+    /// Retransmissions since its last response; each doubles the wait, so
+    /// that a crashed follower costs no more than a heartbeat's traffic.
+    pub retries: u32,
 }
 
 impl Progress {
@@ -36,6 +39,7 @@ impl Progress {
             unacked_since: None,
             confirmed_contact: None,
             last_response: None,
+            retries: 0,
         }
     }
 
@@ -44,9 +48,15 @@ impl Progress {
         self.last_sent.is_none_or(|t| now >= t + interval)
     }
 
-    /// True when sent entries have waited `timeout` for an acknowledgement.
-    pub fn retransmit_due(&self, now: Duration, timeout: Duration) -> bool {
-        self.unacked_since.is_some_and(|t| now >= t + timeout)
+    /// How long unacknowledged entries wait before they are sent again:
+    /// `base`, doubled for every retransmission left unanswered, at most `cap`.
+    pub fn retransmit_wait(&self, base: Duration, cap: Duration) -> Duration {
+        base.saturating_mul(1 << self.retries.min(16)).min(cap)
+    }
+
+    /// When unacknowledged entries are next due to be sent again, if any are.
+    pub fn retransmit_at(&self, base: Duration, cap: Duration) -> Option<Duration> {
+        self.unacked_since.map(|t| t + self.retransmit_wait(base, cap))
     }
 
     /// Records a send of entries through `last_index` (none for a heartbeat).
@@ -61,6 +71,7 @@ impl Progress {
     /// Records any response, successful or not.
     pub fn record_response(&mut self, now: Duration, sent_at: Duration) {
         self.last_response = Some(now);
+        self.retries = 0;
         self.confirmed_contact = Some(self.confirmed_contact.map_or(sent_at, |c| c.max(sent_at)));
     }
 

@@ -135,7 +135,7 @@ impl<SM: StateMachine> Replica<SM> {
         }
         let rto = self.cfg.retransmit_timeout;
         let hb = self.cfg.heartbeat_interval;
-        let stalled = self.stalled_since.is_some_and(|t| now >= t + rto);
+        let stalled = self.stall_deadline().is_some_and(|t| now >= t);
         let last = self.log.last_index();
         let peers: Vec<NodeId> = self.progress.keys().copied().collect();
         for peer in peers {
@@ -143,9 +143,10 @@ impl<SM: StateMachine> Replica<SM> {
                 continue;
             };
             let lags = p.cursor.matched < last;
-            if lags && p.retransmit_due(now, rto) {
+            if lags && p.retransmit_at(rto, hb).is_some_and(|t| now >= t) {
                 p.cursor.rewind();
                 p.unacked_since = None;
+                p.retries += 1;
                 self.send_append(now, peer);
             } else if (stalled && p.cursor.has_unsent(&self.log) && p.idle_for(now, rto))
                 || p.idle_for(now, hb)
@@ -154,7 +155,7 @@ impl<SM: StateMachine> Replica<SM> {
             }
         }
         if stalled {
-            // Widened once; wait another timeout before widening again.
+            // Widened once; wait again before widening again.
             self.stalled_since = Some(now);
         }
         if !self.reads.is_empty() {
@@ -175,21 +176,29 @@ impl<SM: StateMachine> Replica<SM> {
         }
     }
 
+    /// When a commit that has not happened is widened to every follower:
+    /// two retransmission timeouts after the oldest uncommitted entry,
+    /// so that one lost message is repaired by retransmission alone.
+    fn stall_deadline(&self) -> Option<Duration> {
+        self.stalled_since
+            .map(|t| t + self.cfg.retransmit_timeout.saturating_mul(2))
+    }
+
     /// The earliest time [`Replica::leader_tick`] has work.
     pub(crate) fn leader_deadline(&self) -> Duration {
         let rto = self.cfg.retransmit_timeout;
         let hb = self.cfg.heartbeat_interval;
         let last = self.log.last_index();
         let mut deadline = self.check_quorum_deadline();
-        if let Some(t) = self.stalled_since {
-            deadline = deadline.min(t + rto);
+        if let Some(t) = self.stall_deadline() {
+            deadline = deadline.min(t);
         }
         for p in self.progress.values() {
             let base = p.last_sent.unwrap_or(self.leader_since);
             deadline = deadline.min(base + hb);
             if p.cursor.matched < last {
-                if let Some(t) = p.unacked_since {
-                    deadline = deadline.min(t + rto);
+                if let Some(t) = p.retransmit_at(rto, hb) {
+                    deadline = deadline.min(t);
                 }
             }
         }
