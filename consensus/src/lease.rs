@@ -76,8 +76,11 @@ impl<SM: StateMachine> Replica<SM> {
         if self.reads.is_empty() {
             return None;
         }
+        // Only followers that answered their last message are probed early
+        // (see `leader_tick`); the others wait for their heartbeat.
         self.progress
             .values()
+            .filter(|p| p.answered_last_send())
             .filter_map(|p| p.last_sent)
             .min()
             .map(|t| t + self.cfg.retransmit_timeout)

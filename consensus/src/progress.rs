@@ -48,6 +48,15 @@ impl Progress {
         self.last_sent.is_none_or(|t| now >= t + interval)
     }
 
+    /// True when a response arrived after the latest send.
+    pub fn answered_last_send(&self) -> bool {
+        match (self.last_sent, self.last_response) {
+            (Some(sent), Some(answered)) => answered >= sent,
+            (None, _) => true,
+            (Some(_), None) => false,
+        }
+    }
+
     /// How long unacknowledged entries wait before they are sent again:
     /// `base`, doubled for every retransmission left unanswered, at most `cap`.
     pub fn retransmit_wait(&self, base: Duration, cap: Duration) -> Duration {

@@ -160,12 +160,13 @@ impl<SM: StateMachine> Replica<SM> {
         }
         if !self.reads.is_empty() {
             if !self.lease_valid(now) {
-                // Reads are waiting on the lease: renew it now rather
-                // than at the next heartbeat.
+                // Reads are waiting on the lease: renew it now rather than
+                // at the next heartbeat, asking only followers that answered
+                // their last message (a silent one waits for its heartbeat).
                 let idle: Vec<NodeId> = self
                     .progress
                     .iter()
-                    .filter(|(_, p)| p.idle_for(now, rto))
+                    .filter(|(_, p)| p.idle_for(now, rto) && p.answered_last_send())
                     .map(|(&peer, _)| peer)
                     .collect();
                 for peer in idle {
