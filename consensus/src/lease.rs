@@ -71,17 +71,32 @@ impl<SM: StateMachine> Replica<SM> {
         now >= self.check_quorum_deadline()
     }
 
+    /// The followers worth probing early to renew the lease: those that
+    /// answered their last message, and only if they and this leader make
+    /// a majority. A silent follower, or a leader cut off in a minority,
+    /// waits for the regular heartbeat instead of retrying in a loop.
+    pub(crate) fn lease_probe_targets(&self) -> Vec<wire::NodeId> {
+        let responsive: Vec<wire::NodeId> = self
+            .progress
+            .iter()
+            .filter(|(_, p)| p.answered_last_send())
+            .map(|(&peer, _)| peer)
+            .collect();
+        if responsive.len() + 1 >= self.cfg.quorum() {
+            responsive
+        } else {
+            Vec::new()
+        }
+    }
+
     /// While reads wait for the lease, when to probe the followers again.
     pub(crate) fn pending_read_deadline(&self) -> Option<Duration> {
         if self.reads.is_empty() {
             return None;
         }
-        // Only followers that answered their last message are probed early
-        // (see `leader_tick`); the others wait for their heartbeat.
-        self.progress
-            .values()
-            .filter(|p| p.answered_last_send())
-            .filter_map(|p| p.last_sent)
+        self.lease_probe_targets()
+            .iter()
+            .filter_map(|peer| self.progress.get(peer).and_then(|p| p.last_sent))
             .min()
             .map(|t| t + self.cfg.retransmit_timeout)
     }

@@ -65,7 +65,8 @@ impl Progress {
 
     /// When unacknowledged entries are next due to be sent again, if any are.
     pub fn retransmit_at(&self, base: Duration, cap: Duration) -> Option<Duration> {
-        self.unacked_since.map(|t| t + self.retransmit_wait(base, cap))
+        self.unacked_since
+            .map(|t| t + self.retransmit_wait(base, cap))
     }
 
     /// Records a send of entries through `last_index` (none for a heartbeat).

@@ -161,13 +161,15 @@ impl<SM: StateMachine> Replica<SM> {
         if !self.reads.is_empty() {
             if !self.lease_valid(now) {
                 // Reads are waiting on the lease: renew it now rather than
-                // at the next heartbeat, asking only followers that answered
-                // their last message (a silent one waits for its heartbeat).
+                // at the next heartbeat (see `lease_probe_targets`).
                 let idle: Vec<NodeId> = self
-                    .progress
-                    .iter()
-                    .filter(|(_, p)| p.idle_for(now, rto) && p.answered_last_send())
-                    .map(|(&peer, _)| peer)
+                    .lease_probe_targets()
+                    .into_iter()
+                    .filter(|peer| {
+                        self.progress
+                            .get(peer)
+                            .is_some_and(|p| p.idle_for(now, rto))
+                    })
                     .collect();
                 for peer in idle {
                     self.send_append(now, peer);
