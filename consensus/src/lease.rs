@@ -71,15 +71,15 @@ impl<SM: StateMachine> Replica<SM> {
         now >= self.check_quorum_deadline()
     }
 
-    /// The followers worth probing early to renew the lease: those that
-    /// answered their last message, and only if they and this leader make
+    /// The followers worth probing early to renew the lease: those not
+    /// awaiting a response to an earlier message, and only if they and this leader make
     /// a majority. A silent follower, or a leader cut off in a minority,
     /// waits for the regular heartbeat instead of retrying in a loop.
     pub(crate) fn lease_probe_targets(&self) -> Vec<wire::NodeId> {
         let responsive: Vec<wire::NodeId> = self
             .progress
             .iter()
-            .filter(|(_, p)| p.answered_last_send())
+            .filter(|(_, p)| p.awaiting_since.is_none())
             .map(|(&peer, _)| peer)
             .collect();
         if responsive.len() + 1 >= self.cfg.quorum() {

@@ -19,6 +19,8 @@ pub(crate) struct Progress {
     pub last_sent: Option<Duration>,
     /// Since when entries it was sent have gone unacknowledged.
     pub unacked_since: Option<Duration>,
+    /// Since when a message that asked for a response has gone unanswered.
+    pub awaiting_since: Option<Duration>,
     /// The leader-clock send time of the latest message it answered. A
     /// response proves the follower heard from this leader at or after
     /// that time.
@@ -37,6 +39,7 @@ impl Progress {
             cursor: Cursor::new(last_index),
             last_sent: None,
             unacked_since: None,
+            awaiting_since: None,
             confirmed_contact: None,
             last_response: None,
             retries: 0,
@@ -48,13 +51,10 @@ impl Progress {
         self.last_sent.is_none_or(|t| now >= t + interval)
     }
 
-    /// True when a response arrived after the latest send.
-    pub fn answered_last_send(&self) -> bool {
-        match (self.last_sent, self.last_response) {
-            (Some(sent), Some(answered)) => answered >= sent,
-            (None, _) => true,
-            (Some(_), None) => false,
-        }
+    /// True unless a message that asked for a response has gone
+    /// unanswered for `patience`: a follower that seems to be listening.
+    pub fn responsive(&self, now: Duration, patience: Duration) -> bool {
+        self.awaiting_since.is_none_or(|t| now < t + patience)
     }
 
     /// How long unacknowledged entries wait before they are sent again:
@@ -69,10 +69,23 @@ impl Progress {
             .map(|t| t + self.retransmit_wait(base, cap))
     }
 
-    /// Records a send of entries through `last_index` (none for a heartbeat).
-    pub fn record_send(&mut self, now: Duration, last_index: u64, carried_entries: bool) {
+    /// Records a send of entries through `last_index` (none for a
+    /// heartbeat); `quiet` sends expect no response.
+    pub fn record_send(
+        &mut self,
+        now: Duration,
+        last_index: u64,
+        carried_entries: bool,
+        quiet: bool,
+    ) {
         self.cursor.sent(last_index);
         self.last_sent = Some(now);
+        if quiet {
+            return;
+        }
+        if self.awaiting_since.is_none() {
+            self.awaiting_since = Some(now);
+        }
         if carried_entries && self.unacked_since.is_none() {
             self.unacked_since = Some(now);
         }
@@ -81,6 +94,7 @@ impl Progress {
     /// Records any response, successful or not.
     pub fn record_response(&mut self, now: Duration, sent_at: Duration) {
         self.last_response = Some(now);
+        self.awaiting_since = None;
         self.retries = 0;
         self.confirmed_contact = Some(self.confirmed_contact.map_or(sent_at, |c| c.max(sent_at)));
     }

@@ -104,8 +104,15 @@ impl<SM: StateMachine> Replica<SM> {
             .collect()
     }
 
-    /// Sends `peer` the next batch it lacks (possibly empty: a heartbeat).
+    /// Sends `peer` the next batch it lacks (possibly empty: a heartbeat)
+    /// and asks for a response.
     pub(crate) fn send_append(&mut self, now: Duration, peer: NodeId) {
+        self.send_append_with(now, peer, false);
+    }
+
+    /// Sends `peer` the next batch it lacks; with `quiet`, the follower
+    /// answers only if it rejects the batch.
+    fn send_append_with(&mut self, now: Duration, peer: NodeId, quiet: bool) {
         let Some(progress) = self.progress.get(&peer) else {
             return;
         };
@@ -118,12 +125,32 @@ impl<SM: StateMachine> Replica<SM> {
             entries: batch.entries.to_vec(),
             commit: self.commit,
             sent_at: to_micros(now),
+            quiet,
         };
         let carried = !append.entries.is_empty();
         if let Some(progress) = self.progress.get_mut(&peer) {
-            progress.record_send(now, last, carried);
+            progress.record_send(now, last, carried, quiet);
         }
         self.send(peer, Body::Append(append));
+    }
+
+    /// The followers whose responses keep the lease and check-quorum
+    /// alive: as many as a majority needs, chosen among those that seem to
+    /// be listening, most recently heard first. Periodic contacts to the
+    /// others ask for no response.
+    fn lease_keepers(&self, now: Duration) -> Vec<NodeId> {
+        let patience = self.cfg.retransmit_timeout;
+        let mut ranked: Vec<(bool, Option<Duration>, NodeId)> = self
+            .progress
+            .iter()
+            .map(|(&peer, p)| (p.responsive(now, patience), p.last_response, peer))
+            .collect();
+        ranked.sort_by(|a, b| b.cmp(a));
+        ranked
+            .into_iter()
+            .take(self.cfg.quorum() - 1)
+            .map(|(_, _, peer)| peer)
+            .collect()
     }
 
     /// The leader's timers: retransmission, widening a stalled commit,
@@ -138,6 +165,7 @@ impl<SM: StateMachine> Replica<SM> {
         let stalled = self.stall_deadline().is_some_and(|t| now >= t);
         let last = self.log.last_index();
         let peers: Vec<NodeId> = self.progress.keys().copied().collect();
+        let keepers = self.lease_keepers(now);
         for peer in peers {
             let Some(p) = self.progress.get_mut(&peer) else {
                 continue;
@@ -148,10 +176,11 @@ impl<SM: StateMachine> Replica<SM> {
                 p.unacked_since = None;
                 p.retries += 1;
                 self.send_append(now, peer);
-            } else if (stalled && p.cursor.has_unsent(&self.log) && p.idle_for(now, rto))
-                || p.idle_for(now, hb)
-            {
+            } else if stalled && p.cursor.has_unsent(&self.log) && p.idle_for(now, rto) {
                 self.send_append(now, peer);
+            } else if p.idle_for(now, hb) {
+                let quiet = !keepers.contains(&peer);
+                self.send_append_with(now, peer, quiet);
             }
         }
         if stalled {
@@ -242,6 +271,9 @@ impl<SM: StateMachine> Replica<SM> {
             if proven > self.commit {
                 self.commit = proven;
                 self.apply_committed(now);
+            }
+            if req.quiet {
+                return;
             }
             AppendResponse {
                 term: self.term,

@@ -127,6 +127,15 @@ pub struct AppendEntries<C> {
     /// leader can date the contact for its lease and check-quorum.
     #[serde(default)]
     pub sent_at: u64,
+    /// True when the leader wants no response if the batch is accepted (a
+    /// rejection is always answered). Saves a message on periodic contacts
+    /// the leader needs neither for commit nor for its lease.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub quiet: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 /// A follower's answer to [`AppendEntries`].

@@ -67,6 +67,7 @@ fn every_body_round_trips() {
             entries: vec![entry, Entry::noop(4)],
             commit: 7,
             sent_at: 123,
+            quiet: true,
         }),
         Body::AppendResponse(AppendResponse {
             term: 4,
@@ -181,6 +182,7 @@ fn oversized_append_is_split_into_valid_consecutive_batches() {
         entries: entries.clone(),
         commit: 9,
         sent_at: 0,
+        quiet: false,
     }));
     let datagrams = encode_datagrams(&m).unwrap();
     assert!(datagrams.len() > 1);
