@@ -1,0 +1,81 @@
+"""The assignment's output formats: one test in full, or a line per test."""
+
+from .scoring import METRIC_LABELS, TIER_NAMES
+
+GROUPS = (
+    ("simple", "Basic tests"),
+    ("unreliable", "Unreliable network tests"),
+    ("crash", "Crash failure tests"),
+    ("partition", "Partition tests"),
+    ("advanced", "Advanced tests"),
+)
+
+
+def _fmt(value):
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
+def full(result, cfg):
+    """The single-test report."""
+    s = result["stats"]
+    lines = [
+        "# Simulation Finished",
+        "",
+        "## Useful Information and Statistics",
+        "Leaders: " + " ".join(s["leaders"]),
+        f"Replicas that died/were killed: {s['died']}/{s['killed']}",
+        f"Total messages sent: {s['total_msgs']}",
+        f"Total messages dropped: {s['dropped']}",
+        f"Total client get()/put() requests: {s['gets']}/{s['puts']}",
+        f"Total duplicate responses: {s['duplicates']}",
+        f"Total unanswered get()/put() requests: {s['unanswered_gets']}/{s['unanswered_puts']}",
+        f"Total redirects: {s['redirects']}",
+        f"Total get()/put() failures: {s['get_failures']}/{s['put_failures']}",
+        f"Total get() with incorrect response: {s['incorrect_gets']}",
+        f"Seed: {result['seed']}",
+        "",
+        "## Correctness Checks",
+    ]
+    if result["passed"]:
+        lines.append("All correctness tests passed")
+    else:
+        lines.extend(result["errors"])
+        for m in result["unexpected"][:5]:
+            lines.append(f"  unexpected: {m}")
+        lines += ["", "## Correctness Checks Failed, Skipping Performance Tests"]
+        return "\n".join(lines)
+    lines += ["", "## Performance Tests", "## <test metric>: <your score> <benchmark score>, <test result>"]
+    for metric, label in METRIC_LABELS:
+        t = result["tiers"][metric]
+        limits = cfg.benchmarks[metric]
+        value = s[metric]
+        bound = f"< {_fmt(limits[t])}" if t < 3 else f">= {_fmt(limits[2])}"
+        lines.append(f"{label}: {_fmt(value)} {bound}, {TIER_NAMES[t]}")
+    return "\n".join(lines)
+
+
+def group_heading(cfg):
+    """The heading printed before the first test of a group in `all` mode."""
+    for prefix, title in GROUPS:
+        if cfg.name.startswith(prefix):
+            break
+    else:
+        title = "Other tests"
+    return f"{title} ({cfg.replicas} replicas, {cfg.lifetime:g} seconds, {cfg.requests} requests):"
+
+
+def group_of(cfg):
+    """Which heading a test belongs under."""
+    for prefix, _ in GROUPS:
+        if cfg.name.startswith(prefix):
+            return prefix
+    return "other"
+
+
+def line(result, cfg):
+    """One test's line in `all` mode."""
+    label = cfg.description or cfg.name
+    if not result["passed"]:
+        return f"{label}\t\t[FAIL]"
+    tiers = " ".join(str(result["tiers"][m]) for m, _ in METRIC_LABELS)
+    return f"{label}\t\t[PASS]     Performance Tiers: {tiers}"
