@@ -1,0 +1,62 @@
+"""Tiers, the median, and partition construction."""
+
+import random
+import unittest
+
+from simulator.config import Event, parse
+from simulator.scoring import median, tier
+from simulator.simulation import Simulation
+from simulator.tests.test_config import BASE
+
+
+class TierTests(unittest.TestCase):
+    def test_strictly_below_each_threshold(self):
+        limits = [10, 20, 30]
+        self.assertEqual(tier(9, limits), 0)
+        self.assertEqual(tier(10, limits), 1, "equal to a threshold is not below it")
+        self.assertEqual(tier(29.9, limits), 2)
+        self.assertEqual(tier(30, limits), 3)
+        self.assertEqual(tier(0, [0, 1, 2]), 1, "zero is not below a zero threshold")
+
+    def test_median_is_the_references(self):
+        self.assertEqual(median([3, 1, 2, 4]), 3, "sorted(l)[n // 2]")
+        self.assertEqual(median([5]), 5)
+        self.assertEqual(median([]), 0.0)
+
+
+class PartitionTests(unittest.TestCase):
+    def setUp(self):
+        self.sim = Simulation(parse("t", BASE), "/bin/true", True, seed=1, log=lambda _: None)
+        self.sim.rng = random.Random(7)
+
+    def tearDown(self):
+        self.sim.net.close()
+
+    def test_easy_partition_keeps_the_leader_in_the_majority(self):
+        for leader in self.sim.ids:
+            self.sim.leader = leader
+            self.sim.apply_event(Event("part_easy", 0))
+            self.assertIn(leader, self.sim.net.group)
+            self.assertEqual(len(self.sim.net.group), 3)
+
+    def test_hard_partition_is_a_random_majority_and_clients_forget(self):
+        self.sim.clients.leader = {c: "0001" for c in self.sim.clients.leader}
+        groups = set()
+        for _ in range(30):
+            self.sim.apply_event(Event("part_hard", 0))
+            self.assertEqual(len(self.sim.net.group), 3)
+            groups.add(frozenset(self.sim.net.group))
+        self.assertGreater(len(groups), 1)
+        self.assertTrue(all(v == "FFFF" for v in self.sim.clients.leader.values()))
+
+    def test_messages_cross_only_within_a_side(self):
+        self.sim.net.group = {"0000", "0001", "0002"}
+        self.assertFalse(self.sim.net.crosses("0000", "0002"))
+        self.assertFalse(self.sim.net.crosses("0003", "0004"))
+        self.assertTrue(self.sim.net.crosses("0000", "0004"))
+        self.sim.apply_event(Event("part_end", 0))
+        self.assertFalse(self.sim.net.crosses("0000", "0004"))
+
+
+if __name__ == "__main__":
+    unittest.main()
