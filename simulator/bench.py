@@ -1,0 +1,127 @@
+#!/usr/bin/env python3
+"""Benchmark: the canonical suite K times, with scores, tiers and ratios.
+
+    python3 simulator/bench.py [-k K] [--replica PATH] [--only a,b] [--markdown]
+
+For every test it prints the pass rate; the median and worst of messages,
+failures and duplicates; the median of median latencies; the most common
+tier of each metric (messages, failures, duplicates, latency) and how many
+runs reached tier 0 on each; and two ratios:
+
+- msgs/floor: median messages over the minimum-traffic floor
+  requests x replicas x (1 - mix) x 0.5;
+- lat/floor: median latency over the median latency of floor_replica.py
+  (a responder with no consensus: two trips for a get, four for a put) on
+  the same configuration in the same session.
+
+Tests run one after another (never in parallel: latency depends on a quiet
+machine). Numbers vary run to run; compare medians over several runs.
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from collections import Counter
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from simulator import processes  # noqa: E402
+from simulator.cli import ordered_configs  # noqa: E402
+from simulator.config import load  # noqa: E402
+from simulator.scoring import METRIC_LABELS, score  # noqa: E402
+from simulator.simulation import Simulation  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+FLOOR = os.path.join(HERE, "floor_replica.py")
+METRICS = [m for m, _ in METRIC_LABELS]
+
+
+def one_run(cfg, replica, seed):
+    sim = Simulation(cfg, replica, True, seed, log=lambda _: None).run()
+    return score(sim)
+
+
+def summarize(cfg, results, floor_latency):
+    stats = [r["stats"] for r in results]
+    passed = [r for r in results if r["passed"]]
+    row = {"name": cfg.name, "runs": len(results), "passed": len(passed)}
+    for key in ("total_msgs", "failures", "duplicates"):
+        values = [s[key] for s in stats]
+        row[key] = (statistics.median(values), max(values))
+    row["median_latency"] = statistics.median(s["median_latency"] for s in stats)
+    row["tiers"] = []
+    for m in METRICS:
+        tiers = [r["tiers"][m] for r in passed]
+        common = Counter(tiers).most_common(1)[0][0] if tiers else "-"
+        row["tiers"].append((common, sum(1 for t in tiers if t == 0)))
+    traffic_floor = cfg.requests * cfg.replicas * (1 - cfg.mix) * 0.5
+    row["msg_ratio"] = row["total_msgs"][0] / traffic_floor if traffic_floor else float("nan")
+    row["floor_latency"] = floor_latency
+    row["lat_ratio"] = row["median_latency"] / floor_latency if floor_latency else float("nan")
+    return row
+
+
+HEADER = ("test", "pass", "msgs med/max", "fail med/max", "dup med/max", "lat ms",
+          "tiers (tier0 runs)", "msgs/floor", "floor ms", "lat/floor")
+
+
+def cells(row):
+    tiers = " ".join(f"{t}({n})" for t, n in row["tiers"])
+    return (row["name"], f"{row['passed']}/{row['runs']}",
+            "%d/%d" % row["total_msgs"], "%d/%d" % row["failures"], "%d/%d" % row["duplicates"],
+            f"{row['median_latency'] * 1000:.3f}", tiers, f"{row['msg_ratio']:.2f}",
+            f"{row['floor_latency'] * 1000:.3f}" if row["floor_latency"] else "-",
+            f"{row['lat_ratio']:.2f}")
+
+
+def print_table(rows, markdown):
+    table = [HEADER] + [cells(r) for r in rows]
+    if markdown:
+        print("| " + " | ".join(HEADER) + " |")
+        print("|" + "---|" * len(HEADER))
+        for c in table[1:]:
+            print("| " + " | ".join(c) + " |")
+        return
+    widths = [max(len(c[i]) for c in table) for i in range(len(HEADER))]
+    for c in table:
+        print("  ".join(v.ljust(w) for v, w in zip(c, widths)))
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("-k", type=int, default=3, help="runs per test (default 3)")
+    p.add_argument("--replica", default="./3700kvstore")
+    p.add_argument("--configs", default="./configs/")
+    p.add_argument("--only", help="comma-separated test names")
+    p.add_argument("--no-floor", action="store_true", help="skip the floor_replica.py runs")
+    p.add_argument("--pause", type=float, default=1.0, help="seconds between runs (default 1)")
+    p.add_argument("--markdown", action="store_true")
+    args = p.parse_args()
+    processes.install_handlers()
+    configs = [load(path) for path in ordered_configs(args.configs)]
+    if args.only:
+        wanted = set(args.only.split(","))
+        configs = [c for c in configs if c.name in wanted]
+    rows = []
+    started = time.time()
+    for cfg in configs:
+        floor = None
+        if not args.no_floor:
+            floor = one_run(cfg, FLOOR, seed=1)["stats"]["median_latency"]
+            time.sleep(args.pause)
+        results = []
+        for i in range(args.k):
+            results.append(one_run(cfg, args.replica, seed=1000 + i))
+            verdict = "pass" if results[-1]["passed"] else "FAIL: " + "; ".join(results[-1]["errors"])[:200]
+            print(f"  {cfg.name} run {i + 1}/{args.k}: {verdict}", file=sys.stderr, flush=True)
+            time.sleep(args.pause)
+        rows.append(summarize(cfg, results, floor))
+    print(f"# {args.k} runs per test, {time.time() - started:.0f} s, replica {args.replica}")
+    print_table(rows, args.markdown)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
