@@ -11,16 +11,20 @@
 //!
 //! ## Who answers a client
 //!
-//! The log entry records which client request it carries. When an entry is
-//! applied on the leader, the leader answers that request, whether it
-//! received the request itself or a predecessor did and then crashed or
-//! lost its leadership. Entries committed before this replica became leader
-//! (up to `answer_floor`) were answered by the leader that committed them.
+//! The replica that put a client's request into its log (as leader) is the
+//! one that answers it, exactly once. It remembers the request by index
+//! until that index is committed, as leader or later as follower. Then
+//! either the committed entry is the request's own (answered `ok` with the
+//! result of applying it) or another entry took its place when the log
+//! was truncated: the request can never commit and is routed again (and
+//! so redirected to the current leader, or proposed anew if this replica
+//! leads).
 //!
-//! A replica that accepted a request into its log as leader remembers it
-//! until that index is committed. If the committed entry there turns out to
-//! be another one, the request was lost with a truncated log, can never
-//! commit, and is routed again (and so redirected to the current leader).
+//! No other replica answers, not even a new leader that commits the entry
+//! after the old one crashed: it cannot know whether the old leader had
+//! already answered, and two answers to one request are never allowed. A
+//! request whose replica crashed after accepting it stays unanswered, as
+//! any request in flight to a crashed server would.
 
 use crate::replica::{Replica, Role};
 use crate::request::{Answer, Reply};
@@ -63,27 +67,22 @@ impl<SM: StateMachine> Replica<SM> {
                 self.applied -= 1;
                 return;
             };
-            let origin = entry
-                .command
-                .as_ref()
-                .map(|c| (c.client, c.mid.clone(), c.op.clone()));
-            if let Some((client, mid, op)) = &origin {
-                let output = self.sm.apply(op);
-                if self.role == Role::Leader && index > self.answer_floor {
+            let result = entry.command.as_ref().map(|c| {
+                let output = self.sm.apply(&c.op);
+                (c.client, c.mid.clone(), output)
+            });
+            let Some(req) = self.accepted.remove(&index) else {
+                continue;
+            };
+            match result {
+                Some((client, mid, output)) if client == req.client && mid == req.mid => {
                     self.out.replies.push(Reply {
-                        client: *client,
-                        mid: mid.clone(),
+                        client,
+                        mid,
                         answer: Answer::Committed(output),
                     });
                 }
-            }
-            if let Some(req) = self.accepted.remove(&index) {
-                let same = origin
-                    .as_ref()
-                    .is_some_and(|(client, mid, _)| *client == req.client && *mid == req.mid);
-                if !same {
-                    self.route(now, req);
-                }
+                _ => self.route(now, req),
             }
         }
     }

@@ -57,9 +57,6 @@ pub struct Replica<SM: StateMachine> {
     pub(crate) leader_since: Duration,
     /// Index of this term's first entry; reads wait until it is committed.
     pub(crate) term_start: Index,
-    /// Entries at or below this index were committed before this replica
-    /// led, so their leader already answered their clients.
-    pub(crate) answer_floor: Index,
     /// Since when the oldest uncommitted entry has waited.
     pub(crate) stalled_since: Option<Duration>,
     /// Reads waiting for the lease or for this term's first commit.
@@ -104,7 +101,6 @@ impl<SM: StateMachine> Replica<SM> {
             progress: BTreeMap::new(),
             leader_since: now,
             term_start: 0,
-            answer_floor: 0,
             stalled_since: None,
             reads: Vec::new(),
             accepted: BTreeMap::new(),

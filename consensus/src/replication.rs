@@ -40,7 +40,6 @@ impl<SM: StateMachine> Replica<SM> {
         self.leader_contact = Some(now);
         self.leader_since = now;
         self.votes.clear();
-        self.answer_floor = self.commit;
         let last = self.log.last_index();
         self.progress = self
             .cfg
@@ -107,16 +106,16 @@ impl<SM: StateMachine> Replica<SM> {
     /// Sends `peer` the next batch it lacks (possibly empty: a heartbeat)
     /// and asks for a response.
     pub(crate) fn send_append(&mut self, now: Duration, peer: NodeId) {
-        self.send_append_with(now, peer, false);
+        self.send_batch(now, peer, self.cfg.max_batch, false);
     }
 
-    /// Sends `peer` the next batch it lacks; with `quiet`, the follower
-    /// answers only if it rejects the batch.
-    fn send_append_with(&mut self, now: Duration, peer: NodeId, quiet: bool) {
+    /// Sends `peer` at most `max_entries` of the entries it lacks; with
+    /// `quiet`, the follower answers only if it rejects the batch.
+    fn send_batch(&mut self, now: Duration, peer: NodeId, max_entries: usize, quiet: bool) {
         let Some(progress) = self.progress.get(&peer) else {
             return;
         };
-        let batch = progress.cursor.batch(&self.log, self.cfg.max_batch);
+        let batch = progress.cursor.batch(&self.log, max_entries);
         let last = batch.last_index();
         let append = AppendEntries {
             term: self.term,
@@ -175,12 +174,15 @@ impl<SM: StateMachine> Replica<SM> {
                 p.cursor.rewind();
                 p.unacked_since = None;
                 p.retries += 1;
-                self.send_append(now, peer);
+                // A follower silent through two retransmissions is probably
+                // down: probe it with one entry rather than a whole batch.
+                let max_entries = if p.retries > 2 { 1 } else { self.cfg.max_batch };
+                self.send_batch(now, peer, max_entries, false);
             } else if stalled && p.cursor.has_unsent(&self.log) && p.idle_for(now, rto) {
                 self.send_append(now, peer);
             } else if p.idle_for(now, hb) {
                 let quiet = !keepers.contains(&peer);
-                self.send_append_with(now, peer, quiet);
+                self.send_batch(now, peer, self.cfg.max_batch, quiet);
             }
         }
         if stalled {

@@ -1,0 +1,27 @@
+//! # simtest: deterministic simulation of a whole cluster
+//!
+//! This crate runs several replicas of the real [`consensus`] core, over
+//! real state machines ([`statemachine::Recorder`] around
+//! [`statemachine::KvStore`]), inside one process: a virtual clock, a
+//! simulated network and simulated clients, all driven by one seeded RNG.
+//! Nothing here sleeps, spawns or opens a socket, so a scenario runs in
+//! milliseconds and replays exactly from its seed.
+//!
+//! - [`network`]: delivery with drops, duplication, variable delay
+//!   (hence reordering), partitions of any shape and one-way cuts.
+//! - [`clients`]: clients that behave like `./run`'s: gets and puts of
+//!   their own keys, fresh MIDs, redirects followed at once.
+//! - [`scenario`]: the faults a seed chooses, and the run itself.
+//! - [`invariants`]: the safety properties checked after every step.
+//! - [`linearizability`]: the per-key register check of the client history.
+//!
+//! What this crate must not do: reach into the core's internals. It sees
+//! replicas only through their public API, as the `node` binary does.
+
+pub mod clients;
+pub mod invariants;
+pub mod linearizability;
+pub mod network;
+pub mod scenario;
+
+pub use scenario::{run_scenario, Outcome, Scenario};

@@ -1,0 +1,459 @@
+//! Scenarios: the faults a seed chooses, and the simulation that runs them.
+//!
+//! A scenario has a *fault phase*, during which the network drops,
+//! duplicates and delays messages and the seed's faults strike (crashes
+//! of leaders and followers, partitions of any shape, one-way cuts), then
+//! a *calm phase*: links heal, the network becomes perfect, at most a
+//! minority has crashed. Clients keep sending throughout. At the end the
+//! liveness check demands a leader and an answer to every request that
+//! was sent to a replica still alive.
+
+use crate::clients::{Clients, Request};
+use crate::invariants::{Checker, Sm};
+use crate::linearizability;
+use crate::network::{NetConfig, Network};
+use consensus::{Config, Message, NodeId, Replica, Reply, Role, SafetyRules};
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+use statemachine::{KvCommand, KvStore, Recorder};
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::time::Duration;
+
+/// A fault the scenario injects.
+#[derive(Clone, Debug)]
+pub enum Fault {
+    /// The current leader (if any) crashes for good.
+    CrashLeader,
+    /// A random live follower crashes for good.
+    CrashFollower,
+    /// The current leader is cut off with a minority.
+    IsolateLeader,
+    /// The replicas are split into groups at random.
+    RandomPartition,
+    /// One direction of one random link stops carrying messages.
+    CutOneWay,
+    /// Every link is restored.
+    Heal,
+}
+
+/// Everything a seed decides about one run.
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    /// The seed everything derives from.
+    pub seed: u64,
+    /// Cluster size.
+    pub replicas: usize,
+    /// Network behaviour during the fault phase.
+    pub net: NetConfig,
+    /// Faults and when they strike.
+    pub faults: Vec<(Duration, Fault)>,
+    /// Length of the fault phase.
+    pub fault_phase: Duration,
+    /// Length of the calm phase that follows.
+    pub calm_phase: Duration,
+    /// Client requests, spread over both phases but for the last seconds.
+    pub requests: usize,
+    /// Safety rules of every replica (weakened only by bug-injection tests).
+    pub rules: SafetyRules,
+    /// Record a readable trace.
+    pub trace: bool,
+}
+
+impl Scenario {
+    /// The scenario a seed stands for.
+    pub fn random(seed: u64) -> Self {
+        let mut rng = StdRng::seed_from_u64(seed ^ 0x5eed_5eed);
+        let replicas = if rng.gen_bool(0.3) { 3 } else { 5 };
+        let fault_phase = Duration::from_millis(rng.gen_range(3_000..8_000));
+        let mut faults = Vec::new();
+        let mut crashes = 0;
+        let max_crashes = (replicas - 1) / 2;
+        for _ in 0..rng.gen_range(0..6) {
+            let at = Duration::from_millis(rng.gen_range(500..fault_phase.as_millis() as u64));
+            let fault = match rng.gen_range(0..6) {
+                0 | 1 if crashes < max_crashes => {
+                    crashes += 1;
+                    if rng.gen_bool(0.6) {
+                        Fault::CrashLeader
+                    } else {
+                        Fault::CrashFollower
+                    }
+                }
+                2 => Fault::IsolateLeader,
+                3 => Fault::RandomPartition,
+                4 => Fault::CutOneWay,
+                _ => Fault::Heal,
+            };
+            faults.push((at, fault));
+        }
+        faults.sort_by_key(|(t, _)| *t);
+        let long = rng.gen_bool(0.5);
+        let net = NetConfig {
+            drop: [0.0, 0.05, 0.15, 0.3][rng.gen_range(0..4)],
+            duplicate: if rng.gen_bool(0.3) { 0.05 } else { 0.0 },
+            min_delay: Duration::from_micros(50),
+            max_delay: Duration::from_micros(rng.gen_range(200..5_000)),
+            long_delay_chance: if long { 0.01 } else { 0.0 },
+            long_delay: Duration::from_millis(if long { 2_500 } else { 0 }),
+        };
+        Scenario {
+            seed,
+            replicas,
+            net,
+            faults,
+            fault_phase,
+            calm_phase: Duration::from_secs(12),
+            requests: rng.gen_range(10..50),
+            rules: SafetyRules::ENFORCED,
+            trace: false,
+        }
+    }
+}
+
+/// What a run found.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// Every violated property, safety or liveness; empty if all held.
+    pub violations: Vec<String>,
+    /// Simulated events processed.
+    pub events: u64,
+    /// The readable trace, if asked for.
+    pub trace: Vec<String>,
+}
+
+#[derive(Debug)]
+enum Event {
+    Deliver(NodeId, Message<KvCommand>),
+    ClientSend(NodeId, Request),
+    Answer(NodeId, Reply<String>),
+    Wake(NodeId),
+    Request,
+    Fault(Fault),
+    Calm,
+}
+
+struct Queued {
+    at: Duration,
+    seq: u64,
+    event: Event,
+}
+
+impl PartialEq for Queued {
+    fn eq(&self, other: &Self) -> bool {
+        (self.at, self.seq) == (other.at, other.seq)
+    }
+}
+impl Eq for Queued {}
+impl PartialOrd for Queued {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Queued {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (self.at, self.seq).cmp(&(other.at, other.seq))
+    }
+}
+
+struct World {
+    now: Duration,
+    seq: u64,
+    queue: BinaryHeap<Reverse<Queued>>,
+    ids: Vec<NodeId>,
+    replicas: Vec<Option<Replica<Sm>>>,
+    wake_at: Vec<Option<Duration>>,
+    net: Network,
+    clients: Clients,
+    checker: Checker,
+    rng: StdRng,
+    outcome: Outcome,
+    trace: bool,
+}
+
+impl World {
+    fn push(&mut self, at: Duration, event: Event) {
+        self.seq += 1;
+        self.queue.push(Reverse(Queued {
+            at,
+            seq: self.seq,
+            event,
+        }));
+    }
+
+    fn note(&mut self, text: impl FnOnce() -> String) {
+        if self.trace {
+            let line = format!("{:>10.6} {}", self.now.as_secs_f64(), text());
+            self.outcome.trace.push(line);
+        }
+    }
+
+    fn alive(&self) -> Vec<NodeId> {
+        self.ids
+            .iter()
+            .zip(&self.replicas)
+            .filter(|(_, r)| r.is_some())
+            .map(|(&id, _)| id)
+            .collect()
+    }
+
+    fn index(&self, id: NodeId) -> usize {
+        id.0 as usize
+    }
+
+    fn leader(&self) -> Option<NodeId> {
+        self.replicas
+            .iter()
+            .flatten()
+            .filter(|r| r.role() == Role::Leader)
+            .max_by_key(|r| r.term())
+            .map(|r| r.id())
+    }
+
+    /// Runs `f` on a live replica, then handles what it produced and
+    /// checks every invariant that concerns it.
+    fn with_replica(&mut self, id: NodeId, f: impl FnOnce(&mut Replica<Sm>, Duration)) {
+        let i = self.index(id);
+        let now = self.now;
+        let Some(r) = self.replicas[i].as_mut() else {
+            return;
+        };
+        let before = (r.log().last_index(), r.log().last_term(), r.commit_index());
+        f(r, now);
+        let out = r.take_output();
+        let after = (r.log().last_index(), r.log().last_term(), r.commit_index());
+        let log_changed = before.0 != after.0 || before.1 != after.1;
+        let deadline = r.next_deadline();
+        for msg in out.messages {
+            let delays = self.net.fate(&mut self.rng, msg.src, msg.dst);
+            if delays.is_empty() {
+                self.note(|| format!("lost    {:?}->{:?} {:?}", msg.src, msg.dst, msg.body));
+            }
+            for d in delays {
+                self.push(now + d, Event::Deliver(msg.dst, msg.clone()));
+            }
+        }
+        for reply in out.replies {
+            let d = self.net.delay(&mut self.rng);
+            self.push(now + d, Event::Answer(id, reply));
+        }
+        if self.wake_at[i].is_none_or(|t| deadline < t) {
+            self.wake_at[i] = Some(deadline);
+            self.push(deadline.max(now), Event::Wake(id));
+        }
+        let others: Vec<&Replica<Sm>> = self
+            .replicas
+            .iter()
+            .enumerate()
+            .filter(|(j, _)| *j != i)
+            .filter_map(|(_, r)| r.as_ref())
+            .collect();
+        if let Some(r) = self.replicas[i].as_ref() {
+            if let Err(v) = self.checker.after_step(r, log_changed, &others) {
+                self.outcome.violations.push(v);
+            }
+        }
+    }
+
+    fn handle(&mut self, event: Event, scenario: &Scenario) {
+        match event {
+            Event::Deliver(to, msg) => {
+                self.note(|| format!("deliver {:?}->{:?} {:?}", msg.src, to, msg.body));
+                self.with_replica(to, |r, now| r.step(now, msg));
+            }
+            Event::ClientSend(to, req) => {
+                self.note(|| format!("request {} {:?} -> {:?}", req.mid, req.op, to));
+                self.with_replica(to, |r, now| r.request(now, req));
+            }
+            Event::Answer(from, reply) => {
+                self.note(|| format!("answer  {} from {:?}: {:?}", reply.mid, from, reply.answer));
+                let alive = self.alive();
+                if let Some((to, req)) =
+                    self.clients
+                        .on_reply(&mut self.rng, self.now, from, reply, &alive)
+                {
+                    let d = self.net.delay(&mut self.rng);
+                    self.push(self.now + d, Event::ClientSend(to, req));
+                }
+            }
+            Event::Wake(id) => {
+                let i = self.index(id);
+                self.wake_at[i] = None;
+                let due = self.replicas[i]
+                    .as_ref()
+                    .is_some_and(|r| r.next_deadline() <= self.now);
+                if due {
+                    self.with_replica(id, |r, now| r.tick(now));
+                } else if let Some(deadline) = self.replicas[i].as_ref().map(|r| r.next_deadline())
+                {
+                    self.wake_at[i] = Some(deadline);
+                    self.push(deadline, Event::Wake(id));
+                }
+            }
+            Event::Request => {
+                let alive = self.alive();
+                if let Some((to, req)) = self.clients.new_request(&mut self.rng, self.now, &alive) {
+                    let d = self.net.delay(&mut self.rng);
+                    self.push(self.now + d, Event::ClientSend(to, req));
+                }
+            }
+            Event::Fault(fault) => self.fault(fault),
+            Event::Calm => {
+                self.note(|| "calm: links heal, the network is perfect".into());
+                self.net.heal();
+                self.net.cfg = NetConfig::calm();
+                let _ = scenario;
+            }
+        }
+    }
+
+    fn crash(&mut self, id: NodeId) {
+        self.note(|| format!("crash   {id:?}"));
+        let i = self.index(id);
+        self.replicas[i] = None;
+    }
+
+    fn fault(&mut self, fault: Fault) {
+        let alive = self.alive();
+        match fault {
+            Fault::CrashLeader => {
+                if let Some(l) = self.leader() {
+                    self.crash(l);
+                }
+            }
+            Fault::CrashFollower => {
+                let leader = self.leader();
+                let followers: Vec<NodeId> = alive
+                    .iter()
+                    .copied()
+                    .filter(|&id| Some(id) != leader)
+                    .collect();
+                if let Some(&f) = followers.choose(&mut self.rng) {
+                    self.crash(f);
+                }
+            }
+            Fault::IsolateLeader => {
+                if let Some(l) = self.leader() {
+                    let mut rest: Vec<NodeId> =
+                        self.ids.iter().copied().filter(|&id| id != l).collect();
+                    rest.shuffle(&mut self.rng);
+                    let minority = (self.ids.len() - 1) / 2 - 1;
+                    let mut group = vec![l];
+                    group.extend(rest.drain(..minority));
+                    self.note(|| format!("isolate leader with {group:?}"));
+                    self.net.partition(&[group, rest]);
+                }
+            }
+            Fault::RandomPartition => {
+                let mut ids = self.ids.clone();
+                ids.shuffle(&mut self.rng);
+                let cut = self.rng.gen_range(1..ids.len());
+                let (a, b) = ids.split_at(cut);
+                self.note(|| format!("partition {a:?} | {b:?}"));
+                self.net.partition(&[a.to_vec(), b.to_vec()]);
+            }
+            Fault::CutOneWay => {
+                let from = *self.ids.choose(&mut self.rng).unwrap_or(&NodeId(0));
+                let to = *self.ids.choose(&mut self.rng).unwrap_or(&NodeId(1));
+                if from != to {
+                    self.note(|| format!("cut     {from:?}->{to:?}"));
+                    self.net.cut_one_way(from, to);
+                }
+            }
+            Fault::Heal => {
+                self.note(|| "heal".into());
+                self.net.heal();
+            }
+        }
+    }
+}
+
+/// Runs one scenario to its end and reports what went wrong.
+pub fn run_scenario(scenario: &Scenario) -> Outcome {
+    let ids: Vec<NodeId> = (0..scenario.replicas as u16).map(NodeId).collect();
+    let replicas = ids
+        .iter()
+        .map(|&me| {
+            let peers = ids.iter().copied().filter(|&p| p != me).collect();
+            let mut cfg = Config::new(me, peers);
+            cfg.rules = scenario.rules;
+            let rng = Box::new(StdRng::seed_from_u64(
+                scenario.seed.wrapping_mul(31) + u64::from(me.0),
+            ));
+            Replica::new(cfg, Recorder::new(KvStore::new()), rng, Duration::ZERO).ok()
+        })
+        .collect();
+    let mut w = World {
+        now: Duration::ZERO,
+        seq: 0,
+        queue: BinaryHeap::new(),
+        ids: ids.clone(),
+        replicas,
+        wake_at: vec![None; ids.len()],
+        net: Network::new(scenario.net.clone()),
+        clients: Clients::new(4),
+        checker: Checker::default(),
+        rng: StdRng::seed_from_u64(scenario.seed),
+        outcome: Outcome::default(),
+        trace: scenario.trace,
+    };
+    for &id in &ids {
+        w.push(Duration::ZERO, Event::Wake(id));
+    }
+    for (at, fault) in &scenario.faults {
+        w.push(*at, Event::Fault(fault.clone()));
+    }
+    let calm_at = scenario.fault_phase;
+    let end = calm_at + scenario.calm_phase;
+    let requests_end = end - Duration::from_secs(4);
+    for _ in 0..scenario.requests {
+        let at = Duration::from_micros(w.rng.gen_range(300_000..requests_end.as_micros() as u64));
+        w.push(at, Event::Request);
+    }
+    w.push(calm_at, Event::Calm);
+    while let Some(Reverse(q)) = w.queue.pop() {
+        if q.at > end {
+            break;
+        }
+        w.now = q.at;
+        w.outcome.events += 1;
+        w.handle(q.event, scenario);
+        if !w.outcome.violations.is_empty() {
+            break;
+        }
+    }
+    if w.outcome.violations.is_empty() {
+        liveness(&mut w);
+        w.outcome
+            .violations
+            .extend(w.clients.violations.iter().cloned());
+        w.outcome
+            .violations
+            .extend(linearizability::check(&w.clients.full_history()));
+    }
+    w.outcome
+}
+
+/// Once the network is calm and a majority is up, a leader exists and
+/// every request sent to a live replica has been answered.
+fn liveness(w: &mut World) {
+    let alive = w.alive();
+    if w.leader().is_none() {
+        w.outcome.violations.push(format!(
+            "Liveness: no leader among {alive:?} after the calm phase"
+        ));
+    }
+    let stuck: Vec<String> = w
+        .clients
+        .outstanding()
+        .filter(|(_, target)| alive.contains(target))
+        .map(|(mid, target)| format!("{mid} at {target:?}"))
+        .collect();
+    if !stuck.is_empty() {
+        w.outcome.violations.push(format!(
+            "Liveness: unanswered after the calm phase: {}",
+            stuck.join(", ")
+        ));
+    }
+}
