@@ -146,7 +146,13 @@ impl<SM: StateMachine> Replica<SM> {
             return;
         }
         if req.term > self.term {
+            // Adopting a newer term is not hearing from a leader or granting
+            // a vote: the election timer keeps running (Figure 2). Resetting
+            // it here would let a candidate with a stale log, which can
+            // never win, keep everyone else from ever campaigning.
+            let deadline = self.election_deadline;
             self.become_follower(now, req.term, None);
+            self.election_deadline = deadline;
         }
         let granted = req.term == self.term
             && self.voted_for.is_none_or(|v| v == from)

@@ -91,7 +91,9 @@ impl<SM: StateMachine> Replica<SM> {
 
     /// While reads wait for the lease, when to probe the followers again.
     pub(crate) fn pending_read_deadline(&self) -> Option<Duration> {
-        if self.reads.is_empty() {
+        // Reads that wait for this term's first commit wait for messages,
+        // not for a timer: only a lapsed lease is worth probing for.
+        if self.reads.is_empty() || self.commit < self.term_start {
             return None;
         }
         self.lease_probe_targets()

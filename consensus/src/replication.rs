@@ -189,7 +189,7 @@ impl<SM: StateMachine> Replica<SM> {
             // Widened once; wait again before widening again.
             self.stalled_since = Some(now);
         }
-        if !self.reads.is_empty() {
+        if !self.reads.is_empty() && self.commit >= self.term_start {
             if !self.lease_valid(now) {
                 // Reads are waiting on the lease: renew it now rather than
                 // at the next heartbeat (see `lease_probe_targets`).

@@ -57,6 +57,10 @@ pub struct Scenario {
     pub requests: usize,
     /// Safety rules of every replica (weakened only by bug-injection tests).
     pub rules: SafetyRules,
+    /// Whether replicas rehearse elections with pre-vote.
+    pub pre_vote: bool,
+    /// At most this many entries per AppendEntries.
+    pub max_batch: usize,
     /// Record a readable trace.
     pub trace: bool,
 }
@@ -107,8 +111,49 @@ impl Scenario {
             calm_phase: Duration::from_secs(12),
             requests: rng.gen_range(10..50),
             rules: SafetyRules::ENFORCED,
+            pre_vote: true,
+            max_batch: Config::new(NodeId(0), vec![NodeId(1)]).max_batch,
             trace: false,
         }
+    }
+
+    /// A harsher scenario for hunting protocol bugs: five replicas, many
+    /// leader changes (partitions, isolated leaders, crashes), heavy loss,
+    /// duplication and long delays, no pre-vote (so elections compete),
+    /// and one entry per AppendEntries (so acknowledgements of old and
+    /// new entries arrive separately, as in the paper's Figure 8).
+    pub fn stormy(seed: u64) -> Self {
+        let mut s = Scenario::random(seed);
+        let mut rng = StdRng::seed_from_u64(seed ^ 0x570f_3d);
+        s.replicas = 5;
+        s.fault_phase = Duration::from_secs(12);
+        s.faults.clear();
+        let mut crashes = 0;
+        let mut at = Duration::ZERO;
+        loop {
+            at += Duration::from_millis(rng.gen_range(300..1_500));
+            if at >= s.fault_phase {
+                break;
+            }
+            let fault = match rng.gen_range(0..5) {
+                0 if crashes < 2 => {
+                    crashes += 1;
+                    Fault::CrashLeader
+                }
+                0 | 1 => Fault::IsolateLeader,
+                2 => Fault::RandomPartition,
+                _ => Fault::Heal,
+            };
+            s.faults.push((at, fault));
+        }
+        s.net.drop = 0.2;
+        s.net.duplicate = 0.1;
+        s.net.long_delay_chance = 0.05;
+        s.net.long_delay = Duration::from_secs(3);
+        s.pre_vote = false;
+        s.max_batch = 1;
+        s.requests = 40;
+        s
     }
 }
 
@@ -378,6 +423,8 @@ pub fn run_scenario(scenario: &Scenario) -> Outcome {
             let peers = ids.iter().copied().filter(|&p| p != me).collect();
             let mut cfg = Config::new(me, peers);
             cfg.rules = scenario.rules;
+            cfg.pre_vote = scenario.pre_vote;
+            cfg.max_batch = scenario.max_batch;
             let rng = Box::new(StdRng::seed_from_u64(
                 scenario.seed.wrapping_mul(31) + u64::from(me.0),
             ));
@@ -412,8 +459,17 @@ pub fn run_scenario(scenario: &Scenario) -> Outcome {
         w.push(at, Event::Request);
     }
     w.push(calm_at, Event::Calm);
+    let mut same_instant = 0u32;
     while let Some(Reverse(q)) = w.queue.pop() {
         if q.at > end {
+            break;
+        }
+        same_instant = if q.at == w.now { same_instant + 1 } else { 0 };
+        if same_instant > 10_000 {
+            w.outcome.violations.push(format!(
+                "Busy loop: 10000 events at {:?} without time moving; last: {:?}",
+                w.now, q.event
+            ));
             break;
         }
         w.now = q.at;

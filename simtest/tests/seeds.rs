@@ -39,14 +39,18 @@ fn random_fault_scenarios_keep_every_invariant() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
-/// Replays `SIMTEST_SEED` alone and prints its trace.
+/// Replays `SIMTEST_SEED` alone and prints its trace
+/// (`SIMTEST_PROFILE=stormy` for the harsh scenarios of the bug hunts).
 #[test]
 fn replay() {
     let Ok(seed) = std::env::var("SIMTEST_SEED") else {
         return;
     };
     let seed: u64 = seed.parse().expect("SIMTEST_SEED is a number");
-    let mut scenario = Scenario::random(seed);
+    let mut scenario = match std::env::var("SIMTEST_PROFILE").as_deref() {
+        Ok("stormy") => Scenario::stormy(seed),
+        _ => Scenario::random(seed),
+    };
     scenario.trace = true;
     println!("{scenario:#?}");
     let outcome = run_scenario(&scenario);
