@@ -21,7 +21,7 @@ build:
 test: build test-rust test-sim
 
 test-rust:
-	$(CARGO) test --workspace --release
+	$(CARGO) test --workspace --release -- --show-output
 
 test-sim:
 	$(PYTHON) -m unittest discover -s simulator/tests -t .

@@ -20,13 +20,19 @@
 //! so redirected to the current leader, or proposed anew if this replica
 //! leads).
 //!
+//! A replica whose log is truncated from index `i` on cannot wait for the
+//! commit of its lost entries' own indices: the new leader's log may be
+//! shorter and never reach them. It files those requests under `i`
+//! instead, whose commit (the new leader's entry there, at the latest its
+//! no-op) already proves they are lost.
+//!
 //! No other replica answers, not even a new leader that commits the entry
 //! after the old one crashed: it cannot know whether the old leader had
 //! already answered, and two answers to one request are never allowed. A
 //! request whose replica crashed after accepting it stays unanswered, as
 //! any request in flight to a crashed server would.
 
-use crate::replica::{Replica, Role};
+use crate::replica::{Replica, Request, Role};
 use crate::request::{Answer, Reply};
 use statemachine::StateMachine;
 use std::time::Duration;
@@ -56,6 +62,24 @@ impl<SM: StateMachine> Replica<SM> {
         self.serve_reads(now);
     }
 
+    /// This replica's log lost its entries from `index` on to a leader's
+    /// conflicting ones. Requests it accepted at or after `index` can
+    /// commit only if some later leader still holds this replica's old
+    /// entry at `index`; once anything else commits there they are lost.
+    /// So their fate is decided by the commit of `index`, which the
+    /// current leader will reach even if it never reaches theirs.
+    pub(crate) fn requests_truncated_at(&mut self, index: Index) {
+        let moved: Vec<Request<SM>> = self
+            .accepted
+            .split_off(&index)
+            .into_values()
+            .flatten()
+            .collect();
+        if !moved.is_empty() {
+            self.accepted.entry(index).or_default().extend(moved);
+        }
+    }
+
     /// Applies every committed entry not yet applied, in order, answering
     /// clients as described in the module docs.
     pub(crate) fn apply_committed(&mut self, now: Duration) {
@@ -71,18 +95,17 @@ impl<SM: StateMachine> Replica<SM> {
                 let output = self.sm.apply(&c.op);
                 (c.client, c.mid.clone(), output)
             });
-            let Some(req) = self.accepted.remove(&index) else {
-                continue;
-            };
-            match result {
-                Some((client, mid, output)) if client == req.client && mid == req.mid => {
-                    self.out.replies.push(Reply {
-                        client,
-                        mid,
-                        answer: Answer::Committed(output),
-                    });
+            for req in self.accepted.remove(&index).unwrap_or_default() {
+                match &result {
+                    Some((client, mid, output)) if *client == req.client && *mid == req.mid => {
+                        self.out.replies.push(Reply {
+                            client: *client,
+                            mid: mid.clone(),
+                            answer: Answer::Committed(output.clone()),
+                        });
+                    }
+                    _ => self.route(now, req),
                 }
-                _ => self.route(now, req),
             }
         }
     }

@@ -6,6 +6,7 @@ use crate::request::{ClientRequest, Output};
 use crate::SafetyRules;
 use raft_log::Log;
 use rand::RngCore;
+use smallvec::SmallVec;
 use statemachine::StateMachine;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
@@ -63,10 +64,10 @@ pub struct Replica<SM: StateMachine> {
     pub(crate) reads: Vec<Request<SM>>,
 
     // Client requests.
-    /// Requests this replica put in its log, by index, until that index is
-    /// committed: then either its entry is theirs (answered by whoever
-    /// leads) or it is not (the request was lost, and is routed again).
-    pub(crate) accepted: BTreeMap<Index, Request<SM>>,
+    /// Requests this replica put in its log, by the index whose commit
+    /// decides their fate: their own index, or the first index of a
+    /// conflict that truncated them (see `commit.rs`).
+    pub(crate) accepted: BTreeMap<Index, SmallVec<[Request<SM>; 1]>>,
     /// Requests waiting for a leader to be known.
     pub(crate) held: Vec<Request<SM>>,
 
@@ -206,7 +207,7 @@ impl<SM: StateMachine> Replica<SM> {
     /// Client requests it still owes an answer (held, waiting to be read,
     /// or accepted into its log but not yet committed).
     pub fn pending_requests(&self) -> usize {
-        self.held.len() + self.reads.len() + self.accepted.len()
+        self.held.len() + self.reads.len() + self.accepted.values().map(|v| v.len()).sum::<usize>()
     }
 
     /// Addresses a message to `dst` from this replica.
