@@ -19,12 +19,13 @@ from .ids import BROADCAST
 
 class Attempt:
     """One send of a request, under one MID."""
-    __slots__ = ("request", "mid", "sent_at")
+    __slots__ = ("request", "mid", "sent_at", "dst")
 
-    def __init__(self, request, mid, sent_at):
+    def __init__(self, request, mid, sent_at, dst):
         self.request = request
         self.mid = mid
         self.sent_at = sent_at
+        self.dst = dst
 
 
 class Request:
@@ -85,7 +86,7 @@ class Clients:
     def attempt(self, request, now, dst):
         """Builds the message for a new attempt and records it as pending."""
         mid = f"{self.rng.getrandbits(64):016X}"
-        self.pending[mid] = Attempt(request, mid, now)
+        self.pending[mid] = Attempt(request, mid, now, dst)
         msg = {"src": request.client, "dst": dst, "leader": self.leader[request.client],
                "type": request.kind, "MID": mid, "key": request.key}
         if request.kind == "put":
@@ -147,6 +148,11 @@ class Clients:
         """(gets, puts) still waiting for an answer."""
         gets = sum(1 for a in self.pending.values() if a.request.kind == "get")
         return gets, len(self.pending) - gets
+
+    def unanswered_details(self):
+        """Every attempt still waiting: kind, MID, destination, send time."""
+        return [{"kind": a.request.kind, "mid": a.mid, "dst": a.dst, "sent_at": round(a.sent_at, 6)}
+                for a in sorted(self.pending.values(), key=lambda a: a.sent_at)]
 
     def full_history(self):
         """Completed operations plus unanswered puts (which may have taken effect)."""

@@ -68,6 +68,8 @@ def score(sim):
         "stats": stats,
         "errors": errors,
         "unexpected": [dict(m) for m in c.unexpected[:20]],
+        "unanswered": c.unanswered_details(),
+        "events": [f"{t:.3f} {what}" for t, what in sim.event_log],
         "linearizability_undecided_keys": undecided,
         "passed": not errors,
         "tiers": tiers,

@@ -43,6 +43,7 @@ class Simulation:
         self.leader = BROADCAST
         self.leaders = [BROADCAST]
         self.storm = False
+        self.event_log = []
         self.selector = selectors.DefaultSelector()
         self.t0 = 0.0
 
@@ -151,6 +152,7 @@ class Simulation:
     # ---- events -----------------------------------------------------------
 
     def apply_event(self, event):
+        self.event_log.append((self.now(), f"{event.type} (believed leader {self.leader})"))
         alive = self.net.alive()
         majority = self.cfg.replicas // 2 + 1
         if event.type == "kill_leader":

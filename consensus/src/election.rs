@@ -64,9 +64,9 @@ impl<SM: StateMachine> Replica<SM> {
     }
 
     fn start_pre_vote(&mut self, now: Duration) {
+        // A pre-vote deposes nobody: the replica keeps naming the leader it
+        // last followed until a real election starts, as etcd's does.
         self.role = Role::PreCandidate;
-        self.leader = None;
-        self.leader_contact = None;
         self.votes.clear();
         self.votes.insert(self.cfg.id);
         self.reset_election_timer(now);
