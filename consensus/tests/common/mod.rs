@@ -166,28 +166,23 @@ impl Cluster {
 
     /// Sends a client put to replica `n`.
     pub fn put(&mut self, n: u16, mid: &str, key: &str, value: &str) {
-        let req = ClientRequest {
-            client: id(0x100),
-            mid: mid.into(),
-            op: Operation::Command(KvCommand {
-                key: key.into(),
-                value: value.into(),
-            }),
-        };
-        let now = self.now;
-        self.nodes
-            .get_mut(&id(n))
-            .expect("known node")
-            .request(now, req);
-        self.collect(id(n));
+        let op = Operation::Command(KvCommand {
+            key: key.into(),
+            value: value.into(),
+        });
+        self.submit(n, mid, op);
     }
 
     /// Sends a client get to replica `n`.
     pub fn get(&mut self, n: u16, mid: &str, key: &str) {
+        self.submit(n, mid, Operation::Query(KvQuery { key: key.into() }));
+    }
+
+    fn submit(&mut self, n: u16, mid: &str, op: Operation<KvCommand, KvQuery>) {
         let req = ClientRequest {
             client: id(0x100),
             mid: mid.into(),
-            op: Operation::Query(KvQuery { key: key.into() }),
+            op,
         };
         let now = self.now;
         self.nodes
