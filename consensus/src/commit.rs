@@ -20,11 +20,12 @@
 //! so redirected to the current leader, or proposed anew if this replica
 //! leads).
 //!
-//! A replica whose log is truncated from index `i` on cannot wait for the
-//! commit of its lost entries' own indices: the new leader's log may be
-//! shorter and never reach them. It files those requests under `i`
-//! instead, whose commit (the new leader's entry there, at the latest its
-//! no-op) already proves they are lost.
+//! Waiting for the request's own index to commit is not enough: a new
+//! leader's log may be shorter and never reach it. So the request also
+//! dies as soon as any index at or below its own commits with a later term
+//! than the request's entry: that entry's log, whose terms never decrease,
+//! cannot hold the request's entry after it. (Comparing by term, not by
+//! entry, matters: a truncated entry may come back with a later leader.)
 //!
 //! No other replica answers, not even a new leader that commits the entry
 //! after the old one crashed: it cannot know whether the old leader had
@@ -32,7 +33,7 @@
 //! request whose replica crashed after accepting it stays unanswered, as
 //! any request in flight to a crashed server would.
 
-use crate::replica::{Replica, Request, Role};
+use crate::replica::{Replica, Role};
 use crate::request::{Answer, Reply};
 use statemachine::StateMachine;
 use std::time::Duration;
@@ -62,21 +63,24 @@ impl<SM: StateMachine> Replica<SM> {
         self.serve_reads(now);
     }
 
-    /// This replica's log lost its entries from `index` on to a leader's
-    /// conflicting ones. Requests it accepted at or after `index` can
-    /// commit only if some later leader still holds this replica's old
-    /// entry at `index`; once anything else commits there they are lost.
-    /// So their fate is decided by the commit of `index`, which the
-    /// current leader will reach even if it never reaches theirs.
-    pub(crate) fn requests_truncated_at(&mut self, index: Index) {
-        let moved: Vec<Request<SM>> = self
+    /// Index `index` committed with term `term`: requests accepted after it
+    /// into entries of an earlier term can never commit. Route them again.
+    fn route_requests_outlived_by(&mut self, now: Duration, index: Index, term: wire::Term) {
+        let doomed: Vec<Index> = self
             .accepted
-            .split_off(&index)
-            .into_values()
-            .flatten()
+            .range(index + 1..)
+            .filter(|(_, reqs)| reqs.iter().any(|(t, _)| *t < term))
+            .map(|(&i, _)| i)
             .collect();
-        if !moved.is_empty() {
-            self.accepted.entry(index).or_default().extend(moved);
+        for i in doomed {
+            let reqs = self.accepted.remove(&i).unwrap_or_default();
+            let (lost, alive): (Vec<_>, Vec<_>) = reqs.into_iter().partition(|(t, _)| *t < term);
+            if !alive.is_empty() {
+                self.accepted.insert(i, alive.into_iter().collect());
+            }
+            for (_, req) in lost {
+                self.route(now, req);
+            }
         }
     }
 
@@ -91,11 +95,12 @@ impl<SM: StateMachine> Replica<SM> {
                 self.applied -= 1;
                 return;
             };
+            let entry_term = entry.term;
             let result = entry.command.as_ref().map(|c| {
                 let output = self.sm.apply(&c.op);
                 (c.client, c.mid.clone(), output)
             });
-            for req in self.accepted.remove(&index).unwrap_or_default() {
+            for (_, req) in self.accepted.remove(&index).unwrap_or_default() {
                 match &result {
                     Some((client, mid, output)) if *client == req.client && *mid == req.mid => {
                         self.out.replies.push(Reply {
@@ -107,6 +112,7 @@ impl<SM: StateMachine> Replica<SM> {
                     _ => self.route(now, req),
                 }
             }
+            self.route_requests_outlived_by(now, index, entry_term);
         }
     }
 }

@@ -64,10 +64,10 @@ pub struct Replica<SM: StateMachine> {
     pub(crate) reads: Vec<Request<SM>>,
 
     // Client requests.
-    /// Requests this replica put in its log, by the index whose commit
-    /// decides their fate: their own index, or the first index of a
-    /// conflict that truncated them (see `commit.rs`).
-    pub(crate) accepted: BTreeMap<Index, SmallVec<[Request<SM>; 1]>>,
+    /// Requests this replica put in its log, by index, with the term of
+    /// the entry that carries them, until commit decides their fate (see
+    /// `commit.rs`). One index may hold requests of several terms.
+    pub(crate) accepted: BTreeMap<Index, SmallVec<[(Term, Request<SM>); 1]>>,
     /// Requests waiting for a leader to be known.
     pub(crate) held: Vec<Request<SM>>,
 

@@ -73,7 +73,10 @@ impl<SM: StateMachine> Replica<SM> {
                 op,
             },
         ));
-        self.accepted.entry(index).or_default().push(req);
+        self.accepted
+            .entry(index)
+            .or_default()
+            .push((self.term, req));
         if self.stalled_since.is_none() {
             self.stalled_since = Some(now);
         }
@@ -269,9 +272,6 @@ impl<SM: StateMachine> Replica<SM> {
         }
         let answer = if self.log.matches(req.prev_index, req.prev_term) {
             let merge = self.log.merge(req.prev_index, &req.entries);
-            if let Some(from) = merge.truncated_from {
-                self.requests_truncated_at(from);
-            }
             let proven = req.commit.min(merge.matched_through);
             if proven > self.commit {
                 self.commit = proven;

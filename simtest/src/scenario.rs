@@ -145,6 +145,10 @@ impl Scenario {
         s.net.drop = 0.05;
         s.net.duplicate = 0.0;
         s.net.long_delay_chance = 0.0;
+        // Slow links widen the windows between a commit and the messages
+        // that follow it, where the Figure 8 interleaving hides.
+        s.net.min_delay = Duration::from_millis(1);
+        s.net.max_delay = Duration::from_millis(rng.gen_range(20..120));
         s.requests = 120;
         s
     }

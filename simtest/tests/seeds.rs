@@ -40,7 +40,7 @@ fn random_fault_scenarios_keep_every_invariant() {
 }
 
 /// Replays `SIMTEST_SEED` alone and prints its trace
-/// (`SIMTEST_PROFILE=stormy` for the harsh scenarios of the bug hunts).
+/// (`SIMTEST_PROFILE=stormy` or `leader_churn` for the bug-hunting scenarios).
 #[test]
 fn replay() {
     let Ok(seed) = std::env::var("SIMTEST_SEED") else {
@@ -49,6 +49,7 @@ fn replay() {
     let seed: u64 = seed.parse().expect("SIMTEST_SEED is a number");
     let mut scenario = match std::env::var("SIMTEST_PROFILE").as_deref() {
         Ok("stormy") => Scenario::stormy(seed),
+        Ok("leader_churn") => Scenario::leader_churn(seed),
         _ => Scenario::random(seed),
     };
     scenario.trace = true;
