@@ -29,6 +29,10 @@ pub enum Role {
 pub(crate) type Request<SM> =
     ClientRequest<<SM as StateMachine>::Command, <SM as StateMachine>::Query>;
 
+/// The requests a replica accepted at one index, each with the term of
+/// the entry that carried it (usually one).
+pub(crate) type AcceptedAt<SM> = SmallVec<[(Term, Request<SM>); 1]>;
+
 /// One Raft replica over the state machine `SM`. See the crate docs for how
 /// it is driven.
 pub struct Replica<SM: StateMachine> {
@@ -67,7 +71,7 @@ pub struct Replica<SM: StateMachine> {
     /// Requests this replica put in its log, by index, with the term of
     /// the entry that carries them, until commit decides their fate (see
     /// `commit.rs`). One index may hold requests of several terms.
-    pub(crate) accepted: BTreeMap<Index, SmallVec<[(Term, Request<SM>); 1]>>,
+    pub(crate) accepted: BTreeMap<Index, AcceptedAt<SM>>,
     /// Requests waiting for a leader to be known.
     pub(crate) held: Vec<Request<SM>>,
 
