@@ -33,6 +33,7 @@ class Network:
         self.dead = set()
         self.group = None
         self.total = 0
+        self.by_type = {}
         self.dropped = 0
         self.blocked = 0
         for rid in self.ids:
@@ -80,11 +81,16 @@ class Network:
         except OSError:
             return False
 
-    def route(self, src, dst, data):
-        """Counts and delivers a replica-to-replica message (or broadcast)."""
+    def route(self, src, dst, data, kind="?"):
+        """Counts and delivers a replica-to-replica message (or broadcast).
+
+        `kind` is the message's `type`, counted per type in `by_type` so that
+        a run shows where its traffic goes.
+        """
         targets = [r for r in self.ids if r != src] if dst == BROADCAST else [dst]
         for t in targets:
             self.total += 1
+            self.by_type[kind] = self.by_type.get(kind, 0) + 1
             if t in self.dead or self.crosses(src, t) or self.rng.random() < self.drops:
                 self.dropped += 1
                 continue

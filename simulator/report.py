@@ -25,6 +25,7 @@ def full(result, cfg):
         "Leaders: " + " ".join(s["leaders"]),
         f"Replicas that died/were killed: {s['died']}/{s['killed']}",
         f"Total messages sent: {s['total_msgs']}",
+        "Messages by type: " + " ".join(f"{k}={v}" for k, v in s["msgs_by_type"].items()),
         f"Total messages dropped: {s['dropped']}",
         f"Total client get()/put() requests: {s['gets']}/{s['puts']}",
         f"Total duplicate responses: {s['duplicates']}",

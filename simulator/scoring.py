@@ -34,6 +34,7 @@ def score(sim):
         "died": len(sim.died),
         "killed": len(sim.killed),
         "total_msgs": sim.net.total,
+        "msgs_by_type": dict(sorted(sim.net.by_type.items())),
         "dropped": sim.net.dropped,
         "blocked": sim.net.blocked,
         "gets": s["gets"],

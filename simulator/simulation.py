@@ -124,7 +124,7 @@ class Simulation:
             if retry is not None:
                 self.send_request(retry, named=msg.get("leader"))
         elif dst == BROADCAST or dst in self.net.sockets:
-            self.net.route(msg["src"], dst, data)
+            self.net.route(msg["src"], dst, data, msg["type"])
         else:
             self.log(f"[{self.now():8.3f}] error: {rid} sent to unknown destination {dst}")
 

@@ -100,6 +100,6 @@ impl<SM: StateMachine> Replica<SM> {
             .iter()
             .filter_map(|peer| self.progress.get(peer).and_then(|p| p.last_sent))
             .min()
-            .map(|t| t + self.cfg.retransmit_timeout)
+            .map(|t| t + self.cfg.response_patience)
     }
 }

@@ -4,14 +4,19 @@
 //!
 //! Messages are the scarce resource, so a leader does not broadcast every
 //! entry. A new entry goes at once to just enough followers to commit it
-//! (`eager_count`, a majority with the leader), preferring those that are
-//! caught up and answered most recently. Every other follower receives the
-//! entries it lacks in one batch with its next periodic contact
-//! (`heartbeat_interval`). If an entry waits `retransmit_timeout` without
-//! committing, it is sent to every follower that lacks it; if a follower
-//! leaves a send unanswered that long, it gets everything unacknowledged
-//! again. A follower that was idle for `heartbeat_interval` gets a
-//! heartbeat, which is just an AppendEntries with no entries.
+//! (`eager_count`, a majority with the leader): those that seem to be
+//! listening, the one contacted longest ago first. The choice rotates, so
+//! while requests flow every follower hears from the leader in turn and
+//! each send carries whatever that follower missed since its last turn; no
+//! separate catch-up traffic is needed. A follower that was idle for
+//! `heartbeat_interval` gets a periodic contact: the entries it lacks, or
+//! none (a heartbeat). Only as many followers as the lease needs are asked
+//! to answer it (`lease_keepers`).
+//!
+//! If an entry is still unacknowledged after `retransmit_timeout`, it is
+//! sent again; after twice that without a commit, it goes to every
+//! follower that lacks it (see `Config::retransmit_timeout` for why the
+//! timeout is short).
 //!
 //! Cursors advance optimistically on send, so entries stream to a follower
 //! without waiting for each acknowledgement; a follower that missed one
@@ -28,6 +33,7 @@
 use crate::progress::Progress;
 use crate::replica::{to_micros, Replica, Role};
 use statemachine::StateMachine;
+use std::cmp::Reverse;
 use std::time::Duration;
 use wire::{AppendEntries, AppendResponse, Body, Entry, NodeId};
 
@@ -80,29 +86,29 @@ impl<SM: StateMachine> Replica<SM> {
         if self.stalled_since.is_none() {
             self.stalled_since = Some(now);
         }
-        for peer in self.eager_followers(index) {
+        for peer in self.eager_followers(now) {
             self.send_append(now, peer);
         }
         self.maybe_commit(now);
     }
 
-    /// The followers that get entry `index` at once: caught-up ones first,
-    /// then the most recently heard from.
-    fn eager_followers(&self, index: u64) -> Vec<NodeId> {
-        let mut ranked: Vec<(bool, bool, Option<Duration>, NodeId)> = self
+    /// The followers that get a new entry at once: those that seem to be
+    /// listening, the one contacted longest ago first. Rotating through
+    /// the followers this way means every follower hears from the leader
+    /// while requests flow, so no separate periodic contact is needed, and
+    /// each send carries whatever that follower missed since its last turn.
+    fn eager_followers(&self, now: Duration) -> Vec<NodeId> {
+        let patience = self.cfg.response_patience;
+        let mut ranked: Vec<(bool, Reverse<Option<Duration>>, NodeId)> = self
             .progress
             .iter()
-            .map(|(&peer, p)| {
-                let acked_all = p.cursor.matched + 1 >= index;
-                let sent_all = p.cursor.next >= index;
-                (acked_all, sent_all, p.last_response, peer)
-            })
+            .map(|(&peer, p)| (p.responsive(now, patience), Reverse(p.last_sent), peer))
             .collect();
         ranked.sort_by(|a, b| b.cmp(a));
         ranked
             .into_iter()
             .take(self.cfg.eager_count())
-            .map(|(_, _, _, peer)| peer)
+            .map(|(_, _, peer)| peer)
             .collect()
     }
 
@@ -141,7 +147,7 @@ impl<SM: StateMachine> Replica<SM> {
     /// be listening, most recently heard first. Periodic contacts to the
     /// others ask for no response.
     fn lease_keepers(&self, now: Duration) -> Vec<NodeId> {
-        let patience = self.cfg.retransmit_timeout;
+        let patience = self.cfg.response_patience;
         let mut ranked: Vec<(bool, Option<Duration>, NodeId)> = self
             .progress
             .iter()
@@ -202,7 +208,7 @@ impl<SM: StateMachine> Replica<SM> {
                     .filter(|peer| {
                         self.progress
                             .get(peer)
-                            .is_some_and(|p| p.idle_for(now, rto))
+                            .is_some_and(|p| p.idle_for(now, self.cfg.response_patience))
                     })
                     .collect();
                 for peer in idle {

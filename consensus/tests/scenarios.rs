@@ -46,6 +46,42 @@ fn a_candidate_wins_then_serves_a_put_and_a_get() {
 }
 
 #[test]
+fn new_entries_rotate_through_the_followers_so_all_hear_from_the_leader() {
+    let mut c = Cluster::new(5);
+    c.time_out(0);
+    c.settle();
+    assert_eq!(c.leaders(), vec![id(0)]);
+
+    let mut reached = std::collections::BTreeSet::new();
+    for i in 0..4 {
+        c.now += ms(10);
+        let mid = format!("p{i}");
+        c.put(0, &mid, "k", &format!("v{i}"));
+        let sent: Vec<_> = c
+            .in_flight
+            .iter()
+            .filter(|m| is_append(m))
+            .map(|m| m.dst)
+            .collect();
+        assert_eq!(
+            sent.len(),
+            2,
+            "put {i} goes to just enough followers for a majority"
+        );
+        reached.extend(sent);
+        c.settle();
+        let answers = c.answers(&mid);
+        assert_eq!(answers.len(), 1);
+        assert!(matches!(answers[0], (n, Answer::Committed(_)) if n == id(0)));
+    }
+    assert_eq!(
+        reached.len(),
+        4,
+        "consecutive puts reach every follower in turn"
+    );
+}
+
+#[test]
 fn a_split_vote_elects_nobody_and_a_later_term_elects_one() {
     let mut c = Cluster::with_config(4, |cfg| cfg.pre_vote = false);
     c.time_out(0);

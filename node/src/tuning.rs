@@ -6,6 +6,7 @@
 //! | `KVSTORE_ELECTION_MS` | `election_timeout` | ms |
 //! | `KVSTORE_LEASE_MS` | `lease` | ms |
 //! | `KVSTORE_RETRANSMIT_MS` | `retransmit_timeout` | ms (fractions allowed) |
+//! | `KVSTORE_PATIENCE_MS` | `response_patience` | ms (fractions allowed) |
 //! | `KVSTORE_EAGER` | `eager_followers` | count |
 //! | `KVSTORE_PRE_VOTE` | `pre_vote` | `0` or `1` |
 
@@ -39,6 +40,9 @@ pub fn apply_env(cfg: &mut Config) -> Result<()> {
     }
     if let Some(d) = millis("KVSTORE_RETRANSMIT_MS")? {
         cfg.retransmit_timeout = d;
+    }
+    if let Some(d) = millis("KVSTORE_PATIENCE_MS")? {
+        cfg.response_patience = d;
     }
     if let Ok(raw) = std::env::var("KVSTORE_EAGER") {
         let n: usize = raw
