@@ -14,8 +14,8 @@
 //! to answer it (`lease_keepers`).
 //!
 //! If an entry is still unacknowledged after `retransmit_timeout`, it is
-//! sent again; after twice that without a commit, it goes to every
-//! follower that lacks it (see `Config::retransmit_timeout` for why the
+//! sent again; after twice that without a commit, it also goes to as many
+//! of the followers not yet sent it as the commit still needs (see `Config::retransmit_timeout` for why the
 //! timeout is short).
 //!
 //! Cursors advance optimistically on send, so entries stream to a follower
@@ -98,6 +98,15 @@ impl<SM: StateMachine> Replica<SM> {
     /// while requests flow, so no separate periodic contact is needed, and
     /// each send carries whatever that follower missed since its last turn.
     fn eager_followers(&self, now: Duration) -> Vec<NodeId> {
+        let mut ranked = self.followers_by_turn(now);
+        ranked.truncate(self.cfg.eager_count());
+        ranked
+    }
+
+    /// Every follower, in the order they are next in line for new entries:
+    /// those that seem to be listening first, then the one contacted
+    /// longest ago.
+    fn followers_by_turn(&self, now: Duration) -> Vec<NodeId> {
         let patience = self.cfg.response_patience;
         let mut ranked: Vec<(bool, Reverse<Option<Duration>>, NodeId)> = self
             .progress
@@ -105,11 +114,7 @@ impl<SM: StateMachine> Replica<SM> {
             .map(|(&peer, p)| (p.responsive(now, patience), Reverse(p.last_sent), peer))
             .collect();
         ranked.sort_by(|a, b| b.cmp(a));
-        ranked
-            .into_iter()
-            .take(self.cfg.eager_count())
-            .map(|(_, _, peer)| peer)
-            .collect()
+        ranked.into_iter().map(|(_, _, peer)| peer).collect()
     }
 
     /// Sends `peer` the next batch it lacks (possibly empty: a heartbeat)
@@ -174,6 +179,11 @@ impl<SM: StateMachine> Replica<SM> {
         let last = self.log.last_index();
         let peers: Vec<NodeId> = self.progress.keys().copied().collect();
         let keepers = self.lease_keepers(now);
+        let widen_to = if stalled {
+            self.widening_targets(now)
+        } else {
+            Vec::new()
+        };
         for peer in peers {
             let Some(p) = self.progress.get_mut(&peer) else {
                 continue;
@@ -187,7 +197,7 @@ impl<SM: StateMachine> Replica<SM> {
                 // down: probe it with one entry rather than a whole batch.
                 let max_entries = if p.retries > 2 { 1 } else { self.cfg.max_batch };
                 self.send_batch(now, peer, max_entries, false);
-            } else if stalled && p.cursor.has_unsent(&self.log) && p.idle_for(now, rto) {
+            } else if widen_to.contains(&peer) {
                 self.send_append(now, peer);
             } else if p.idle_for(now, hb) {
                 let quiet = !keepers.contains(&peer);
@@ -219,7 +229,39 @@ impl<SM: StateMachine> Replica<SM> {
         }
     }
 
-    /// When a commit that has not happened is widened to every follower:
+    /// The followers a stalled commit is widened to: as many as the oldest
+    /// entry that can commit next still lacks acknowledgements for, among
+    /// those that have not been sent it and are idle, chosen like the eager
+    /// followers (listening first, contacted longest ago first). Followers
+    /// already sent it are retransmitted to on their own timers; sending to
+    /// every other follower at once would cost messages the commit does not
+    /// need.
+    fn widening_targets(&self, now: Duration) -> Vec<NodeId> {
+        // Nothing commits before this term's first entry does (§5.4.2).
+        let stalled_index = (self.commit + 1).max(self.term_start);
+        let acked = self
+            .progress
+            .values()
+            .filter(|p| p.cursor.matched >= stalled_index)
+            .count();
+        let needed = (self.cfg.quorum() - 1).saturating_sub(acked);
+        let rto = self.cfg.retransmit_timeout;
+        let mut targets: Vec<NodeId> = self
+            .followers_by_turn(now)
+            .into_iter()
+            .filter(|peer| {
+                self.progress.get(peer).is_some_and(|p| {
+                    p.cursor.next <= stalled_index
+                        && p.cursor.has_unsent(&self.log)
+                        && p.idle_for(now, rto)
+                })
+            })
+            .collect();
+        targets.truncate(needed);
+        targets
+    }
+
+    /// When a commit that has not happened is widened:
     /// two retransmission timeouts after the oldest uncommitted entry,
     /// so that one lost message is repaired by retransmission alone.
     fn stall_deadline(&self) -> Option<Duration> {

@@ -61,6 +61,9 @@ pub struct Scenario {
     pub pre_vote: bool,
     /// At most this many entries per AppendEntries.
     pub max_batch: usize,
+    /// How many followers get each new entry at once (`None`: the
+    /// replica's default, a bare majority).
+    pub eager_followers: Option<usize>,
     /// Record a readable trace.
     pub trace: bool,
 }
@@ -113,6 +116,7 @@ impl Scenario {
             rules: SafetyRules::ENFORCED,
             pre_vote: true,
             max_batch: Config::new(NodeId(0), vec![NodeId(1)]).max_batch,
+            eager_followers: None,
             trace: false,
         }
     }
@@ -150,6 +154,10 @@ impl Scenario {
         s.net.min_delay = Duration::from_millis(1);
         s.net.max_delay = Duration::from_millis(rng.gen_range(20..120));
         s.requests = 120;
+        // Every entry goes to every follower at once, as in the paper, so
+        // an old term's entry can reach a majority while its leader is
+        // replaced.
+        s.eager_followers = Some(s.replicas - 1);
         s
     }
 
@@ -461,6 +469,7 @@ pub fn run_scenario(scenario: &Scenario) -> Outcome {
             cfg.rules = scenario.rules;
             cfg.pre_vote = scenario.pre_vote;
             cfg.max_batch = scenario.max_batch;
+            cfg.eager_followers = scenario.eager_followers;
             let rng = Box::new(StdRng::seed_from_u64(
                 scenario.seed.wrapping_mul(31) + u64::from(me.0),
             ));

@@ -6,7 +6,8 @@
 //!
 //! The third rule, §5.4.2 (commit by counting only in the current term),
 //! needs the interleaving of the paper's Figure 8; the `leader_churn`
-//! scenarios (leaders cut off again and again over slow links) produce it.
+//! scenarios (leaders cut off again and again over slow links, every entry
+//! sent to every follower as in the paper) produce it.
 //! The scripted story in `consensus/tests/scenarios.rs` shows the same
 //! loss of a committed entry step by step.
 
