@@ -151,17 +151,34 @@ impl<SM: StateMachine> Replica<SM> {
     /// alive: as many as a majority needs, chosen among those that seem to
     /// be listening, most recently heard first. Periodic contacts to the
     /// others ask for no response.
+    ///
+    /// If the quorum contact was not renewed for one and a half heartbeat
+    /// intervals (an answer was lost), every follower is asked this time. Otherwise a
+    /// few unlucky drops among just the chosen followers' answers would
+    /// let check-quorum depose a healthy leader; asking everyone costs a
+    /// few answers, and only after a loss.
     fn lease_keepers(&self, now: Duration) -> Vec<NodeId> {
         let patience = self.cfg.response_patience;
+        // A round renews the contact every heartbeat interval; half an
+        // interval more means a round went unanswered.
+        let renewal_due = self.cfg.heartbeat_interval.saturating_mul(3) / 2;
+        let renewed = self
+            .quorum_contact()
+            .is_some_and(|t| now < t.saturating_add(renewal_due));
         let mut ranked: Vec<(bool, Option<Duration>, NodeId)> = self
             .progress
             .iter()
             .map(|(&peer, p)| (p.responsive(now, patience), p.last_response, peer))
             .collect();
         ranked.sort_by(|a, b| b.cmp(a));
+        let wanted = if renewed {
+            self.cfg.quorum() - 1
+        } else {
+            ranked.len()
+        };
         ranked
             .into_iter()
-            .take(self.cfg.quorum() - 1)
+            .take(wanted)
             .map(|(_, _, peer)| peer)
             .collect()
     }

@@ -82,6 +82,50 @@ fn new_entries_rotate_through_the_followers_so_all_hear_from_the_leader() {
 }
 
 #[test]
+fn heartbeat_answers_lost_in_one_round_make_the_leader_ask_everyone_next() {
+    let mut c = Cluster::new(5);
+    c.time_out(0);
+    c.settle();
+    assert_eq!(c.leaders(), vec![id(0)]);
+    let quiet = |m: &Msg| matches!(&m.body, Body::Append(a) if a.quiet);
+
+    // An idle round: only a majority's worth of followers is asked to answer.
+    c.time_out(0);
+    let appends = c.in_flight.iter().filter(|m| is_append(m)).count();
+    let asked = c
+        .in_flight
+        .iter()
+        .filter(|m| is_append(m) && !quiet(m))
+        .count();
+    assert_eq!((appends, asked), (4, 2));
+
+    // Their answers are lost.
+    c.deliver(is_append);
+    c.drop_where(|m| matches!(m.body, Body::AppendResponse(_)));
+
+    // The next round asks every follower, so one more lost answer cannot
+    // cost the leader its office through check-quorum.
+    c.time_out(0);
+    let appends: Vec<&Msg> = c.in_flight.iter().filter(|m| is_append(m)).collect();
+    assert_eq!(appends.len(), 4);
+    assert!(
+        appends.iter().all(|m| !quiet(m)),
+        "every follower is asked to answer"
+    );
+    c.settle();
+    assert_eq!(c.leaders(), vec![id(0)]);
+
+    // Once a round renews the contact, quiet rounds resume.
+    c.time_out(0);
+    let asked = c
+        .in_flight
+        .iter()
+        .filter(|m| is_append(m) && !quiet(m))
+        .count();
+    assert_eq!(asked, 2);
+}
+
+#[test]
 fn a_split_vote_elects_nobody_and_a_later_term_elects_one() {
     let mut c = Cluster::with_config(4, |cfg| cfg.pre_vote = false);
     c.time_out(0);
