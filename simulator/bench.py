@@ -2,6 +2,7 @@
 """Benchmark: the canonical suite K times, with scores, tiers and ratios.
 
     python3 simulator/bench.py [-k K] [--replica PATH] [--only a,b] [--markdown]
+    python3 simulator/bench.py --results RUN.json [RUN.json ...]
 
 For every test it prints the pass rate; the median and worst of messages,
 failures and duplicates; the median of median latencies; the most common
@@ -14,11 +15,16 @@ runs reached tier 0 on each; and two ratios:
   (a responder with no consensus: two trips for a get, four for a put) on
   the same configuration in the same session.
 
+With --results, the replica is not run again: the table summarizes the
+given `./run --json` files (each test's runs grouped by name), and only
+the floor responder runs.
+
 Tests run one after another (never in parallel: latency depends on a quiet
 machine). Numbers vary run to run; compare medians over several runs.
 """
 
 import argparse
+import json
 import os
 import statistics
 import sys
@@ -98,19 +104,32 @@ def main():
     p.add_argument("--no-floor", action="store_true", help="skip the floor_replica.py runs")
     p.add_argument("--pause", type=float, default=1.0, help="seconds between runs (default 1)")
     p.add_argument("--markdown", action="store_true")
+    p.add_argument("--results", nargs="+", metavar="RUN.json",
+                   help="summarize these ./run --json files instead of running the replica")
     args = p.parse_args()
     processes.install_handlers()
     configs = [load(path) for path in ordered_configs(args.configs)]
     if args.only:
         wanted = set(args.only.split(","))
         configs = [c for c in configs if c.name in wanted]
+    recorded = {}
+    for path in args.results or []:
+        with open(path, encoding="utf-8") as f:
+            for result in json.load(f):
+                recorded.setdefault(result["name"], []).append(result)
+    if args.results:
+        configs = [c for c in configs if c.name in recorded]
     rows = []
     started = time.time()
     for cfg in configs:
         floor = None
         if not args.no_floor:
             floor = one_run(cfg, FLOOR, seed=1)["stats"]["median_latency"]
+            print(f"  {cfg.name} floor: {floor * 1000:.3f} ms", file=sys.stderr, flush=True)
             time.sleep(args.pause)
+        if args.results:
+            rows.append(summarize(cfg, recorded[cfg.name], floor))
+            continue
         results = []
         for i in range(args.k):
             results.append(one_run(cfg, args.replica, seed=1000 + i))
@@ -118,7 +137,10 @@ def main():
             print(f"  {cfg.name} run {i + 1}/{args.k}: {verdict}", file=sys.stderr, flush=True)
             time.sleep(args.pause)
         rows.append(summarize(cfg, results, floor))
-    print(f"# {args.k} runs per test, {time.time() - started:.0f} s, replica {args.replica}")
+    if args.results:
+        print(f"# runs from {' '.join(args.results)}, floor measured in {time.time() - started:.0f} s")
+    else:
+        print(f"# {args.k} runs per test, {time.time() - started:.0f} s, replica {args.replica}")
     print_table(rows, args.markdown)
     return 0
 
