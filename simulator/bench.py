@@ -11,9 +11,11 @@ runs reached tier 0 on each; and two ratios:
 
 - msgs/floor: median messages over the minimum-traffic floor
   requests x replicas x (1 - mix) x 0.5;
-- lat/floor: median latency over the median latency of floor_replica.py
-  (a responder with no consensus: two trips for a get, four for a put) on
-  the same configuration in the same session.
+- lat/floor: median latency over the median latency of a responder with
+  no consensus (two trips for a get, four for a put) on the same
+  configuration in the same session: target/release/floor_responder (Rust,
+  like the replica, so both pay the same cost per message; `make` builds
+  it), or simulator/floor_replica.py where that is missing.
 
 With --results, the replica is not run again: the table summarizes the
 given `./run --json` files (each test's runs grouped by name), and only
@@ -40,7 +42,9 @@ from simulator.scoring import METRIC_LABELS, score  # noqa: E402
 from simulator.simulation import Simulation  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-FLOOR = os.path.join(HERE, "floor_replica.py")
+ROOT = os.path.dirname(HERE)
+RUST_FLOOR = os.path.join(ROOT, "target", "release", "floor_responder")
+FLOOR = RUST_FLOOR if os.access(RUST_FLOOR, os.X_OK) else os.path.join(HERE, "floor_replica.py")
 METRICS = [m for m, _ in METRIC_LABELS]
 
 
@@ -101,7 +105,8 @@ def main():
     p.add_argument("--replica", default="./3700kvstore")
     p.add_argument("--configs", default="./configs/")
     p.add_argument("--only", help="comma-separated test names")
-    p.add_argument("--no-floor", action="store_true", help="skip the floor_replica.py runs")
+    p.add_argument("--no-floor", action="store_true", help="skip the floor responder runs")
+    p.add_argument("--floor", default=FLOOR, help=f"the floor responder (default {os.path.relpath(FLOOR)})")
     p.add_argument("--pause", type=float, default=1.0, help="seconds between runs (default 1)")
     p.add_argument("--markdown", action="store_true")
     p.add_argument("--results", nargs="+", metavar="RUN.json",
@@ -124,7 +129,7 @@ def main():
     for cfg in configs:
         floor = None
         if not args.no_floor:
-            floor = one_run(cfg, FLOOR, seed=1)["stats"]["median_latency"]
+            floor = one_run(cfg, args.floor, seed=1)["stats"]["median_latency"]
             print(f"  {cfg.name} floor: {floor * 1000:.3f} ms", file=sys.stderr, flush=True)
             time.sleep(args.pause)
         if args.results:
