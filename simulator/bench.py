@@ -13,7 +13,7 @@ runs reached tier 0 on each; and two ratios:
   requests x replicas x (1 - mix) x 0.5;
 - lat/floor: median latency over the median latency of a responder with
   no consensus (two trips for a get, four for a put) on the same
-  configuration in the same session: target/release/floor_responder (Rust,
+  configuration in the same benchmark run: target/release/floor_responder (Rust,
   like the replica, so both pay the same cost per message; `make` builds
   it), or simulator/floor_replica.py where that is missing.
 
