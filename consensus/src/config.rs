@@ -27,7 +27,8 @@ pub struct Config {
     /// answer reads alone. Must be below `election_timeout`.
     pub lease: Duration,
     /// How long a leader waits for an acknowledgement before resending, and
-    /// (twice this) before widening a stalled commit to every follower.
+    /// (twice this) before widening a stalled commit to the followers it
+    /// still needs.
     ///
     /// Kept short on purpose. A longer timeout saves messages under loss,
     /// since the next request's sends repair most lost messages for free

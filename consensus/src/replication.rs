@@ -15,8 +15,8 @@
 //!
 //! If an entry is still unacknowledged after `retransmit_timeout`, it is
 //! sent again; after twice that without a commit, it also goes to as many
-//! of the followers not yet sent it as the commit still needs (see `Config::retransmit_timeout` for why the
-//! timeout is short).
+//! of the followers not yet sent it as the commit still needs (see
+//! `Config::retransmit_timeout` for why the timeout is short).
 //!
 //! Cursors advance optimistically on send, so entries stream to a follower
 //! without waiting for each acknowledgement; a follower that missed one
@@ -153,10 +153,10 @@ impl<SM: StateMachine> Replica<SM> {
     /// others ask for no response.
     ///
     /// If the quorum contact was not renewed for one and a half heartbeat
-    /// intervals (an answer was lost), every follower is asked this time. Otherwise a
-    /// few unlucky drops among just the chosen followers' answers would
-    /// let check-quorum depose a healthy leader; asking everyone costs a
-    /// few answers, and only after a loss.
+    /// intervals (an answer was lost), every follower is asked this time.
+    /// Otherwise a few unlucky drops among just the chosen followers'
+    /// answers would let check-quorum depose a healthy leader; asking
+    /// everyone costs a few answers, and only after a loss.
     fn lease_keepers(&self, now: Duration) -> Vec<NodeId> {
         let patience = self.cfg.response_patience;
         // A round renews the contact every heartbeat interval; half an
@@ -268,9 +268,9 @@ impl<SM: StateMachine> Replica<SM> {
             .into_iter()
             .filter(|peer| {
                 self.progress.get(peer).is_some_and(|p| {
-                    p.cursor.next <= stalled_index
-                        && p.cursor.has_unsent(&self.log)
-                        && p.idle_for(now, rto)
+                    // Not sent the stalled entry yet (which also means
+                    // it has unsent entries: the stalled one is in the log).
+                    p.cursor.next <= stalled_index && p.idle_for(now, rto)
                 })
             })
             .collect();

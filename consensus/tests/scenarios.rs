@@ -23,10 +23,7 @@ fn touches(m: &Msg, n: u16) -> bool {
 
 #[test]
 fn a_candidate_wins_then_serves_a_put_and_a_get() {
-    let mut c = Cluster::new(3);
-    c.time_out(0);
-    c.settle();
-    assert_eq!(c.leaders(), vec![id(0)]);
+    let mut c = Cluster::led_by_0(3);
     assert_eq!(c.node(1).leader(), Some(id(0)));
 
     c.put(0, "p1", "k", "v");
@@ -47,10 +44,7 @@ fn a_candidate_wins_then_serves_a_put_and_a_get() {
 
 #[test]
 fn new_entries_rotate_through_the_followers_so_all_hear_from_the_leader() {
-    let mut c = Cluster::new(5);
-    c.time_out(0);
-    c.settle();
-    assert_eq!(c.leaders(), vec![id(0)]);
+    let mut c = Cluster::led_by_0(5);
 
     let mut reached = std::collections::BTreeSet::new();
     for i in 0..4 {
@@ -83,10 +77,7 @@ fn new_entries_rotate_through_the_followers_so_all_hear_from_the_leader() {
 
 #[test]
 fn heartbeat_answers_lost_in_one_round_make_the_leader_ask_everyone_next() {
-    let mut c = Cluster::new(5);
-    c.time_out(0);
-    c.settle();
-    assert_eq!(c.leaders(), vec![id(0)]);
+    let mut c = Cluster::led_by_0(5);
     let quiet = |m: &Msg| matches!(&m.body, Body::Append(a) if a.quiet);
 
     // An idle round: only a majority's worth of followers is asked to answer.

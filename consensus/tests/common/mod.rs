@@ -60,6 +60,16 @@ impl Cluster {
         }
     }
 
+    /// `n` replicas in which replica `0000` has timed out first and won
+    /// the election, with every message of it delivered.
+    pub fn led_by_0(n: u16) -> Self {
+        let mut c = Self::new(n);
+        c.time_out(0);
+        c.settle();
+        assert_eq!(c.leaders(), vec![id(0)]);
+        c
+    }
+
     pub fn node(&self, n: u16) -> &Replica<Sm> {
         &self.nodes[&id(n)]
     }

@@ -19,6 +19,14 @@ use std::collections::HashMap;
 use std::net::UdpSocket;
 
 const LEADER: &str = "0000";
+
+/// A string field of a message, or `""` if it is missing or not a string.
+fn text(msg: &Value, key: &str) -> String {
+    msg.get(key)
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string()
+}
 const ECHO_PEER: &str = "0001";
 
 fn main() -> Result<()> {
@@ -45,16 +53,13 @@ fn main() -> Result<()> {
         let Ok(m) = serde_json::from_slice::<Value>(&buf[..n]) else {
             continue;
         };
-        let field = |k: &str| m.get(k).and_then(Value::as_str).unwrap_or("").to_string();
-        let (kind, src, mid) = (field("type"), field("src"), field("MID"));
+        let (kind, src, mid) = (text(&m, "type"), text(&m, "src"), text(&m, "MID"));
         match kind.as_str() {
             "echo" if me == LEADER => {
                 if let Some(put) = waiting.remove(&mid) {
-                    let str_of =
-                        |k: &str| put.get(k).and_then(Value::as_str).unwrap_or("").to_string();
-                    data.insert(str_of("key"), str_of("value"));
+                    data.insert(text(&put, "key"), text(&put, "value"));
                     send(
-                        json!({"src": me, "dst": str_of("src"), "leader": LEADER, "type": "ok", "MID": mid}),
+                        json!({"src": me, "dst": text(&put, "src"), "leader": LEADER, "type": "ok", "MID": mid}),
                     )?;
                 }
             }
@@ -65,7 +70,7 @@ fn main() -> Result<()> {
                 json!({"src": me, "dst": src, "leader": LEADER, "type": "redirect", "MID": mid}),
             )?,
             "get" => {
-                let value = data.get(&field("key")).cloned().unwrap_or_default();
+                let value = data.get(&text(&m, "key")).cloned().unwrap_or_default();
                 send(
                     json!({"src": me, "dst": src, "leader": LEADER, "type": "ok", "MID": mid, "value": value}),
                 )?
