@@ -31,6 +31,7 @@
 //! |---|---|
 //! | `election.rs` | election timeouts (§5.2), pre-vote (§9.6), votes and the election restriction (§5.4.1), leader stickiness |
 //! | `replication.rs` | AppendEntries on both sides (§5.3): consistency check, truncation, batching, retransmission |
+//! | `relay.rs` | relay chains: a new entry passed from follower to follower, acknowledgements coming back as one |
 //! | `progress.rs` | the leader's view of each follower |
 //! | `commit.rs` | quorum commit, the current-term rule (§5.4.2), applying, answering clients |
 //! | `lease.rs` | check-quorum and the leader lease that lets a leader answer reads alone |
@@ -46,6 +47,7 @@ mod election;
 mod faults;
 mod lease;
 mod progress;
+mod relay;
 mod replica;
 mod replication;
 mod request;

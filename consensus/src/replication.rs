@@ -35,7 +35,7 @@ use crate::replica::{to_micros, Replica, Role};
 use statemachine::StateMachine;
 use std::cmp::Reverse;
 use std::time::Duration;
-use wire::{AppendEntries, AppendResponse, Body, Entry, NodeId};
+use wire::{AppendEntries, AppendResponse, Body, Entry, Index, NodeId};
 
 impl<SM: StateMachine> Replica<SM> {
     /// Won the election: take over the log, append this term's no-op so
@@ -86,7 +86,12 @@ impl<SM: StateMachine> Replica<SM> {
         if self.stalled_since.is_none() {
             self.stalled_since = Some(now);
         }
-        for peer in self.eager_followers(now) {
+        let eager = self.eager_followers(now);
+        let chain = self.relay_chain(now, &eager).unwrap_or_default();
+        if !chain.is_empty() {
+            self.send_relay(now, &chain);
+        }
+        for &peer in &eager[chain.len()..] {
             self.send_append(now, peer);
         }
         self.maybe_commit(now);
@@ -139,6 +144,7 @@ impl<SM: StateMachine> Replica<SM> {
             commit: self.commit,
             sent_at: to_micros(now),
             quiet,
+            relay: None,
         };
         let carried = !append.entries.is_empty();
         if let Some(progress) = self.progress.get_mut(&peer) {
@@ -310,13 +316,19 @@ impl<SM: StateMachine> Replica<SM> {
         deadline
     }
 
-    /// Follower side of AppendEntries.
+    /// Follower side of AppendEntries, sent by the leader or passed on
+    /// along a relay chain (`relay.rs`); either way the leader is the
+    /// sender that counts.
     pub(crate) fn on_append(
         &mut self,
         now: Duration,
         from: NodeId,
         req: AppendEntries<SM::Command>,
     ) {
+        let leader = req.relay.as_ref().map_or(from, |r| r.leader);
+        if leader == self.cfg.id || !self.cfg.peers.contains(&leader) {
+            return;
+        }
         if req.term < self.term {
             // A stale leader: tell it our term so that it steps down.
             let answer = AppendResponse {
@@ -324,12 +336,13 @@ impl<SM: StateMachine> Replica<SM> {
                 success: false,
                 match_index: self.log.last_index(),
                 sent_at: req.sent_at,
+                relayed: Vec::new(),
             };
-            self.send(from, Body::AppendResponse(answer));
+            self.send(leader, Body::AppendResponse(answer));
             return;
         }
-        if req.term > self.term || self.role != Role::Follower || self.leader != Some(from) {
-            self.become_follower(now, req.term, Some(from));
+        if req.term > self.term || self.role != Role::Follower || self.leader != Some(leader) {
+            self.become_follower(now, req.term, Some(leader));
         } else {
             self.leader_contact = Some(now);
             self.reset_election_timer(now);
@@ -342,7 +355,7 @@ impl<SM: StateMachine> Replica<SM> {
                 self.commit = proven;
                 self.apply_committed(now);
             }
-            if req.quiet {
+            if req.quiet && req.relay.is_none() {
                 return;
             }
             AppendResponse {
@@ -350,6 +363,7 @@ impl<SM: StateMachine> Replica<SM> {
                 success: true,
                 match_index: merge.matched_through,
                 sent_at: req.sent_at,
+                relayed: Vec::new(),
             }
         } else {
             AppendResponse {
@@ -357,12 +371,18 @@ impl<SM: StateMachine> Replica<SM> {
                 success: false,
                 match_index: self.log.conflict_hint(req.prev_index),
                 sent_at: req.sent_at,
+                relayed: Vec::new(),
             }
         };
-        self.send(from, Body::AppendResponse(answer));
+        if req.relay.is_some() {
+            self.pass_on_relay(req, answer);
+        } else {
+            self.send(leader, Body::AppendResponse(answer));
+        }
     }
 
-    /// Leader side: a follower's answer.
+    /// Leader side: a follower's answer, possibly carrying the results of
+    /// the followers before it on a relay chain.
     pub(crate) fn on_append_response(&mut self, now: Duration, from: NodeId, resp: AppendResponse) {
         if resp.term > self.term {
             self.become_follower(now, resp.term, None);
@@ -372,27 +392,50 @@ impl<SM: StateMachine> Replica<SM> {
             return;
         }
         let sent_at = Duration::from_micros(resp.sent_at).min(now);
+        let mut any_success = false;
+        let results = resp
+            .relayed
+            .iter()
+            .filter(|r| r.follower != from)
+            .map(|r| (r.follower, r.success, r.match_index))
+            .chain([(from, resp.success, resp.match_index)]);
+        for (follower, success, match_index) in results {
+            any_success |= success;
+            self.absorb_result(now, follower, success, match_index, sent_at);
+        }
+        if any_success {
+            self.maybe_commit(now);
+        }
+        self.serve_reads(now);
+    }
+
+    /// One follower's result for a batch sent at `sent_at`: progress,
+    /// contact for the lease, and a resend if it fell behind or rejected.
+    fn absorb_result(
+        &mut self,
+        now: Duration,
+        follower: NodeId,
+        success: bool,
+        match_index: Index,
+        sent_at: Duration,
+    ) {
         let max_batch = self.cfg.max_batch as u64;
         let last = self.log.last_index();
-        let Some(p) = self.progress.get_mut(&from) else {
+        let Some(p) = self.progress.get_mut(&follower) else {
             return;
         };
         p.record_response(now, sent_at);
-        let resend = if resp.success {
-            p.record_ack(now, resp.match_index.min(last));
+        let resend = if success {
+            p.record_ack(now, match_index.min(last));
             // Keep streaming to a follower that is far behind; a nearly
             // caught-up one waits for its next periodic batch.
             p.cursor.next <= last && last + 1 - p.cursor.next >= max_batch
         } else {
-            p.cursor.rejected(resp.match_index.min(last));
+            p.cursor.rejected(match_index.min(last));
             true
         };
         if resend {
-            self.send_append(now, from);
+            self.send_append(now, follower);
         }
-        if resp.success {
-            self.maybe_commit(now);
-        }
-        self.serve_reads(now);
     }
 }

@@ -42,6 +42,16 @@ fn a_candidate_wins_then_serves_a_put_and_a_get() {
     assert_eq!(c.answers("g3"), vec![(id(1), Answer::Redirect(id(0)))]);
 }
 
+/// The followers an append reaches: its receiver and, for a relayed
+/// batch, everyone further down the chain.
+fn reached_by(m: &Msg) -> Vec<wire::NodeId> {
+    let mut reached = vec![m.dst];
+    if let Body::Append(a) = &m.body {
+        reached.extend(a.relay.iter().flat_map(|r| r.path.iter().copied()));
+    }
+    reached
+}
+
 #[test]
 fn new_entries_rotate_through_the_followers_so_all_hear_from_the_leader() {
     let mut c = Cluster::led_by_0(5);
@@ -55,7 +65,7 @@ fn new_entries_rotate_through_the_followers_so_all_hear_from_the_leader() {
             .in_flight
             .iter()
             .filter(|m| is_append(m))
-            .map(|m| m.dst)
+            .flat_map(reached_by)
             .collect();
         assert_eq!(
             sent.len(),
@@ -73,6 +83,85 @@ fn new_entries_rotate_through_the_followers_so_all_hear_from_the_leader() {
         4,
         "consecutive puts reach every follower in turn"
     );
+}
+
+#[test]
+fn a_put_travels_a_relay_chain_and_commits_in_three_messages() {
+    let mut c = Cluster::led_by_0(5);
+    c.now += ms(10);
+    c.put(0, "p", "k", "v");
+
+    // The leader sends one batch, to the head of the chain.
+    assert_eq!(c.in_flight.len(), 1);
+    let first = c.in_flight[0].clone();
+    let Body::Append(a) = &first.body else {
+        panic!("expected an append, got {first:?}");
+    };
+    let relay = a.relay.as_ref().expect("a relayed batch");
+    assert_eq!((first.src, relay.path.len()), (id(0), 1));
+    let (head, tail) = (first.dst, relay.path[0]);
+
+    // The head stores it and passes it on with its result.
+    c.deliver(|_| true);
+    assert_eq!(c.in_flight.len(), 1);
+    let second = c.in_flight[0].clone();
+    assert_eq!((second.src, second.dst), (head, tail));
+    let Body::Append(a) = &second.body else {
+        panic!("expected an append, got {second:?}");
+    };
+    let reports = &a.relay.as_ref().expect("still relayed").reports;
+    assert_eq!(reports.len(), 1);
+    assert!(reports[0].follower == head && reports[0].success);
+    assert!(c.answers("p").is_empty(), "nothing is committed yet");
+
+    // The tail answers the leader for both; the leader commits and answers.
+    c.deliver(|_| true);
+    assert_eq!(c.in_flight.len(), 1);
+    assert_eq!((c.in_flight[0].src, c.in_flight[0].dst), (tail, id(0)));
+    c.deliver(|_| true);
+    assert!(c.in_flight.is_empty(), "three messages in all");
+    assert_eq!(c.answers("p"), vec![(id(0), Answer::Committed("v".into()))]);
+    assert_eq!(c.node(0).commit_index(), c.node(0).log().last_index());
+}
+
+#[test]
+fn a_broken_chain_is_repaired_by_direct_retransmission() {
+    let mut c = Cluster::led_by_0(5);
+    c.now += ms(10);
+    c.put(0, "p", "k", "v");
+    let head = c.in_flight[0].dst;
+    let tail = reached_by(&c.in_flight[0])[1];
+
+    // The head stores the batch, but what it passes on is lost.
+    c.deliver(|_| true);
+    c.drop_where(|m| m.src == head);
+    c.settle();
+    assert!(c.answers("p").is_empty());
+
+    // Both followers are retransmitted to directly; the put commits once.
+    c.run(ms(20));
+    assert_eq!(c.answers("p"), vec![(id(0), Answer::Committed("v".into()))]);
+    let last = c.node(0).log().last_index();
+    assert_eq!(c.node(0).commit_index(), last);
+    for n in [head, tail] {
+        assert_eq!(c.node(n.0).log().last_index(), last, "{n:?} has the entry");
+    }
+}
+
+#[test]
+fn with_relay_off_a_put_goes_to_two_followers_directly() {
+    let mut c = Cluster::with_config(5, |cfg| cfg.relay = false);
+    c.time_out(0);
+    c.settle();
+    c.now += ms(10);
+    c.put(0, "p", "k", "v");
+    let direct: Vec<&Msg> = c.in_flight.iter().filter(|m| is_append(m)).collect();
+    assert_eq!(direct.len(), 2);
+    assert!(direct
+        .iter()
+        .all(|m| matches!(&m.body, Body::Append(a) if a.relay.is_none())));
+    c.settle();
+    assert_eq!(c.answers("p"), vec![(id(0), Answer::Committed("v".into()))]);
 }
 
 #[test]
@@ -198,6 +287,7 @@ fn a_leader_that_sees_a_higher_term_steps_down() {
             success: false,
             match_index: 0,
             sent_at: 0,
+            relayed: Vec::new(),
         }),
     });
     c.deliver(|_| true);

@@ -9,6 +9,7 @@
 //! | `KVSTORE_PATIENCE_MS` | `response_patience` | ms (fractions allowed) |
 //! | `KVSTORE_EAGER` | `eager_followers` | count |
 //! | `KVSTORE_PRE_VOTE` | `pre_vote` | `0` or `1` |
+//! | `KVSTORE_RELAY` | `relay` | `0` or `1` |
 
 use anyhow::{bail, Context, Result};
 use consensus::Config;
@@ -25,6 +26,17 @@ fn millis(name: &str) -> Result<Option<Duration>> {
         bail!("{name}={raw:?} must be positive");
     }
     Ok(Some(Duration::from_secs_f64(ms / 1000.0)))
+}
+
+fn flag(name: &str) -> Result<Option<bool>> {
+    let Ok(raw) = std::env::var(name) else {
+        return Ok(None);
+    };
+    match raw.as_str() {
+        "0" => Ok(Some(false)),
+        "1" => Ok(Some(true)),
+        _ => bail!("{name}={raw:?} must be 0 or 1"),
+    }
 }
 
 /// Applies every variable that is set, then re-checks the configuration.
@@ -50,12 +62,11 @@ pub fn apply_env(cfg: &mut Config) -> Result<()> {
             .with_context(|| format!("KVSTORE_EAGER={raw:?} is not a count"))?;
         cfg.eager_followers = Some(n);
     }
-    if let Ok(raw) = std::env::var("KVSTORE_PRE_VOTE") {
-        cfg.pre_vote = match raw.as_str() {
-            "0" => false,
-            "1" => true,
-            _ => bail!("KVSTORE_PRE_VOTE={raw:?} must be 0 or 1"),
-        };
+    if let Some(on) = flag("KVSTORE_PRE_VOTE")? {
+        cfg.pre_vote = on;
+    }
+    if let Some(on) = flag("KVSTORE_RELAY")? {
+        cfg.relay = on;
     }
     cfg.validate()
         .context("timing variables contradict each other")?;

@@ -64,6 +64,9 @@ pub struct Scenario {
     /// How many followers get each new entry at once (`None`: the
     /// replica's default, a bare majority).
     pub eager_followers: Option<usize>,
+    /// Whether new entries travel relay chains (the replica's default) or
+    /// go to each follower directly.
+    pub relay: bool,
     /// Record a readable trace.
     pub trace: bool,
 }
@@ -117,6 +120,9 @@ impl Scenario {
             pre_vote: true,
             max_batch: Config::new(NodeId(0), vec![NodeId(1)]).max_batch,
             eager_followers: None,
+            // Mostly the default; every fourth seed sends directly, so
+            // both ways of replicating stay covered.
+            relay: seed % 4 != 3,
             trace: false,
         }
     }
@@ -158,6 +164,7 @@ impl Scenario {
         // an old term's entry can reach a majority while its leader is
         // replaced.
         s.eager_followers = Some(s.replicas - 1);
+        s.relay = false;
         s
     }
 
@@ -470,6 +477,7 @@ pub fn run_scenario(scenario: &Scenario) -> Outcome {
             cfg.pre_vote = scenario.pre_vote;
             cfg.max_batch = scenario.max_batch;
             cfg.eager_followers = scenario.eager_followers;
+            cfg.relay = scenario.relay;
             let rng = Box::new(StdRng::seed_from_u64(
                 scenario.seed.wrapping_mul(31) + u64::from(me.0),
             ));

@@ -24,4 +24,6 @@ mod message;
 pub use codec::{decode, encode, encode_datagrams, DecodeError, EncodeError, MAX_DATAGRAM};
 pub use entry::{ClientCommand, Entry, Index, Term};
 pub use id::{NodeId, ParseIdError};
-pub use message::{AppendEntries, AppendResponse, Body, Message, VoteRequest, VoteResponse};
+pub use message::{
+    AppendEntries, AppendResponse, Body, Message, Relay, RelayReport, VoteRequest, VoteResponse,
+};

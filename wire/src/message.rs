@@ -132,6 +132,40 @@ pub struct AppendEntries<C> {
     /// the leader needs neither for commit nor for its lease.
     #[serde(default, skip_serializing_if = "is_false")]
     pub quiet: bool,
+    /// Set when the batch travels along a relay chain instead of going
+    /// straight from the leader: who leads, who passes it on next, and what
+    /// the followers it already passed did with it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub relay: Option<Relay>,
+}
+
+/// The route of an AppendEntries passed from follower to follower (leader
+/// to A to B), so that one message per follower both replicates an entry
+/// and brings the acknowledgements of all of them back: the last follower
+/// answers the leader for everyone.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Relay {
+    /// The leader that built the batch; the last follower answers it.
+    pub leader: NodeId,
+    /// The followers still to receive the batch, in order, after the one
+    /// it is addressed to.
+    #[serde(default = "Vec::new")]
+    pub path: Vec<NodeId>,
+    /// What each follower that already had the batch did with it.
+    #[serde(default = "Vec::new")]
+    pub reports: Vec<RelayReport>,
+}
+
+/// One follower's result for a relayed batch: what its own
+/// [`AppendResponse`] to the leader would have said.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RelayReport {
+    /// The follower.
+    pub follower: NodeId,
+    /// Whether it accepted the entries.
+    pub success: bool,
+    /// As [`AppendResponse::match_index`].
+    pub match_index: Index,
 }
 
 fn is_false(b: &bool) -> bool {
@@ -152,6 +186,10 @@ pub struct AppendResponse {
     /// The `sent_at` of the request being answered.
     #[serde(default)]
     pub sent_at: u64,
+    /// For the last follower of a relay chain: the results of the
+    /// followers before it, which answer through it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub relayed: Vec<RelayReport>,
 }
 
 impl<C> Message<C> {

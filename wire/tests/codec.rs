@@ -68,12 +68,43 @@ fn every_body_round_trips() {
             commit: 7,
             sent_at: 123,
             quiet: true,
+            relay: None,
+        }),
+        Body::Append(AppendEntries {
+            term: 4,
+            prev_index: 8,
+            prev_term: 3,
+            entries: vec![Entry::noop(4)],
+            commit: 7,
+            sent_at: 123,
+            quiet: false,
+            relay: Some(Relay {
+                leader: NodeId(1),
+                path: vec![NodeId(3)],
+                reports: vec![RelayReport {
+                    follower: NodeId(2),
+                    success: true,
+                    match_index: 9,
+                }],
+            }),
         }),
         Body::AppendResponse(AppendResponse {
             term: 4,
             success: false,
             match_index: 5,
             sent_at: 123,
+            relayed: vec![],
+        }),
+        Body::AppendResponse(AppendResponse {
+            term: 4,
+            success: true,
+            match_index: 9,
+            sent_at: 123,
+            relayed: vec![RelayReport {
+                follower: NodeId(2),
+                success: true,
+                match_index: 9,
+            }],
         }),
     ];
     for body in bodies {
@@ -183,6 +214,7 @@ fn oversized_append_is_split_into_valid_consecutive_batches() {
         commit: 9,
         sent_at: 0,
         quiet: false,
+        relay: None,
     }));
     let datagrams = encode_datagrams(&m).unwrap();
     assert!(datagrams.len() > 1);

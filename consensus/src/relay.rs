@@ -1,0 +1,153 @@
+//! Relay chains: a new entry passed from follower to follower.
+//!
+//! ## Why
+//!
+//! To commit an entry in a cluster of five, the leader needs two followers
+//! to store it and needs to hear that they did. Sent to each directly, that
+//! is four messages (two appends, two responses). Sent along a chain, it
+//! is three: the leader sends the batch to follower A, A stores it and
+//! passes it on to B together with its own result, and B stores it and
+//! answers the leader for both. The price is one more trip before the
+//! leader can commit (leader, A, B, leader instead of leader, A and B,
+//! leader); the client's put is answered one trip later.
+//!
+//! ## The rules
+//!
+//! - The chain is the first `quorum - 1` of the followers that would get
+//!   the entry directly anyway (`eager_followers`: listening, contacted
+//!   longest ago first), and only if every one of them seems to be
+//!   listening; otherwise the entry goes to each directly, as before. A
+//!   follower that went quiet (crashed, cut off) would break the chain for
+//!   everyone after it.
+//! - One batch serves the whole chain: it starts at the earliest entry any
+//!   of them still lacks, so a follower gets some entries it already has,
+//!   which the consistency check and merge accept as they would a
+//!   duplicate (see `on_append`). If that batch would not reach the new
+//!   entry, no chain is used.
+//! - A follower handles a relayed batch exactly like a direct one (term
+//!   check, consistency check, merge, commit up to what the batch proved),
+//!   treating the relay's `leader` as the sender. Instead of answering, it
+//!   adds its result to the relay's reports and passes the batch on; the
+//!   last follower answers the leader with everyone's results. A follower
+//!   whose term is higher answers the leader directly and stops the chain,
+//!   as it would answer a stale leader.
+//! - The leader counts each report exactly as a response from that
+//!   follower, dated by the batch's `sent_at`, for commit, for the lease
+//!   and for check-quorum. Each follower really did receive the leader's
+//!   batch of that term, so each report proves the same contact a direct
+//!   response would.
+//! - A lost link anywhere loses the acknowledgement of every follower in
+//!   the chain; each is then retransmitted to directly on its own timer,
+//!   as for any unacknowledged send (`leader_tick`).
+//!
+//! Nothing here touches safety: a follower stores only what passes the
+//! consistency check, and only the leader decides commit, from the same
+//! kind of evidence as before.
+
+use crate::replica::{to_micros, Replica};
+use raft_log::Cursor;
+use statemachine::StateMachine;
+use std::time::Duration;
+use wire::{AppendEntries, AppendResponse, Body, NodeId, Relay, RelayReport};
+
+impl<SM: StateMachine> Replica<SM> {
+    /// The chain that the newest entry should travel along, taken from the
+    /// front of `eager` (the followers in line for it), or `None` if the
+    /// entry should go to each of them directly.
+    pub(crate) fn relay_chain(&self, now: Duration, eager: &[NodeId]) -> Option<Vec<NodeId>> {
+        let length = self.cfg.quorum() - 1;
+        if !self.cfg.relay || length < 2 || eager.len() < length {
+            return None;
+        }
+        let chain = &eager[..length];
+        let patience = self.cfg.response_patience;
+        let mut start = u64::MAX;
+        for peer in chain {
+            let p = self.progress.get(peer)?;
+            if !p.responsive(now, patience) {
+                return None;
+            }
+            start = start.min(p.cursor.next);
+        }
+        let last = self.log.last_index();
+        let span = (last + 1).saturating_sub(start.max(1));
+        (span as usize <= self.cfg.max_batch).then(|| chain.to_vec())
+    }
+
+    /// Sends one batch along `chain`: to its first follower, which passes
+    /// it on. Every follower of the chain is recorded as sent the batch
+    /// and awaiting a response.
+    pub(crate) fn send_relay(&mut self, now: Duration, chain: &[NodeId]) {
+        let Some((&first, rest)) = chain.split_first() else {
+            return;
+        };
+        let start = chain
+            .iter()
+            .filter_map(|peer| self.progress.get(peer))
+            .map(|p| p.cursor.next)
+            .min()
+            .unwrap_or(1);
+        let from = Cursor {
+            next: start,
+            matched: 0,
+        };
+        let batch = from.batch(&self.log, self.cfg.max_batch);
+        let last = batch.last_index();
+        let append = AppendEntries {
+            term: self.term,
+            prev_index: batch.prev_index,
+            prev_term: batch.prev_term,
+            entries: batch.entries.to_vec(),
+            commit: self.commit,
+            sent_at: to_micros(now),
+            quiet: false,
+            relay: Some(Relay {
+                leader: self.cfg.id,
+                path: rest.to_vec(),
+                reports: Vec::new(),
+            }),
+        };
+        let carried = !append.entries.is_empty();
+        for peer in chain {
+            if let Some(p) = self.progress.get_mut(peer) {
+                p.record_send(now, last, carried, false);
+            }
+        }
+        self.send(first, Body::Append(append));
+    }
+
+    /// Follower side, after handling a relayed batch: pass it on with this
+    /// follower's result added, or, at the end of the chain, answer the
+    /// leader for everyone. `answer` is what this follower would have
+    /// answered a direct batch.
+    pub(crate) fn pass_on_relay(
+        &mut self,
+        mut append: AppendEntries<SM::Command>,
+        answer: AppendResponse,
+    ) {
+        let Some(mut relay) = append.relay.take() else {
+            return;
+        };
+        let leader = relay.leader;
+        let next = relay.path.first().copied().filter(|&next| {
+            next != self.cfg.id && next != leader && self.cfg.peers.contains(&next)
+        });
+        let Some(next) = next else {
+            // The end of the chain: answer for everyone.
+            let answer = AppendResponse {
+                relayed: relay.reports,
+                ..answer
+            };
+            self.send(leader, Body::AppendResponse(answer));
+            return;
+        };
+        relay.path.remove(0);
+        relay.reports.push(RelayReport {
+            follower: self.cfg.id,
+            success: answer.success,
+            match_index: answer.match_index,
+        });
+        append.relay = Some(relay);
+        self.send(next, Body::Append(append));
+    }
+}
