@@ -37,8 +37,11 @@
 //!   batch of that term, so each report proves the same contact a direct
 //!   response would.
 //! - A lost link anywhere loses the acknowledgement of every follower in
-//!   the chain; each is then retransmitted to directly on its own timer,
-//!   as for any unacknowledged send (`leader_tick`).
+//!   the chain. When their retransmission timers expire together for the
+//!   first time, the batch goes along a chain again (three messages, not
+//!   four); after that, each is retransmitted to directly on its own
+//!   timer, as for any unacknowledged send (`leader_tick`), so that a
+//!   follower that went down cannot keep breaking the chain.
 //!
 //! Nothing here touches safety: a follower stores only what passes the
 //! consistency check, and only the leader decides commit, from the same
@@ -72,6 +75,52 @@ impl<SM: StateMachine> Replica<SM> {
         let last = self.log.last_index();
         let span = (last + 1).saturating_sub(start.max(1));
         (span as usize <= self.cfg.max_batch).then(|| chain.to_vec())
+    }
+
+    /// Retransmission along a chain: if at least a chain's worth of
+    /// followers are due for their first retransmission, the first of them
+    /// in turn order get the batch along a chain again. Returns the
+    /// followers sent to, which `leader_tick` then leaves alone.
+    pub(crate) fn resend_broken_chain(&mut self, now: Duration) -> Vec<NodeId> {
+        let length = self.cfg.quorum() - 1;
+        if !self.cfg.relay || length < 2 {
+            return Vec::new();
+        }
+        let (rto, cap) = (self.cfg.retransmit_timeout, self.cfg.heartbeat_interval);
+        let last = self.log.last_index();
+        let due: Vec<NodeId> = self
+            .followers_by_turn(now)
+            .into_iter()
+            .filter(|peer| {
+                self.progress.get(peer).is_some_and(|p| {
+                    p.retries == 0
+                        && p.cursor.matched < last
+                        && p.retransmit_at(rto, cap).is_some_and(|t| now >= t)
+                })
+            })
+            .take(length)
+            .collect();
+        if due.len() < length {
+            return Vec::new();
+        }
+        let start = due
+            .iter()
+            .filter_map(|peer| self.progress.get(peer))
+            .map(|p| p.cursor.matched + 1)
+            .min()
+            .unwrap_or(1);
+        if (last + 1).saturating_sub(start) as usize > self.cfg.max_batch {
+            return Vec::new();
+        }
+        for peer in &due {
+            if let Some(p) = self.progress.get_mut(peer) {
+                p.cursor.rewind();
+                p.unacked_since = None;
+                p.retries += 1;
+            }
+        }
+        self.send_relay(now, &due);
+        due
     }
 
     /// Sends one batch along `chain`: to its first follower, which passes

@@ -8,7 +8,9 @@
 //! listening, the one contacted longest ago first. The choice rotates, so
 //! while requests flow every follower hears from the leader in turn and
 //! each send carries whatever that follower missed since its last turn; no
-//! separate catch-up traffic is needed. A follower that was idle for
+//! separate catch-up traffic is needed. Those followers normally get the
+//! entry one after the other, along a relay chain whose last follower
+//! acknowledges for all (`relay.rs`). A follower that was idle for
 //! `heartbeat_interval` gets a periodic contact: the entries it lacks, or
 //! none (a heartbeat). Only as many followers as the lease needs are asked
 //! to answer it (`lease_keepers`).
@@ -111,7 +113,7 @@ impl<SM: StateMachine> Replica<SM> {
     /// Every follower, in the order they are next in line for new entries:
     /// those that seem to be listening first, then the one contacted
     /// longest ago.
-    fn followers_by_turn(&self, now: Duration) -> Vec<NodeId> {
+    pub(crate) fn followers_by_turn(&self, now: Duration) -> Vec<NodeId> {
         let patience = self.cfg.response_patience;
         let mut ranked: Vec<(bool, Reverse<Option<Duration>>, NodeId)> = self
             .progress
@@ -207,7 +209,11 @@ impl<SM: StateMachine> Replica<SM> {
         } else {
             Vec::new()
         };
+        let rechained = self.resend_broken_chain(now);
         for peer in peers {
+            if rechained.contains(&peer) {
+                continue;
+            }
             let Some(p) = self.progress.get_mut(&peer) else {
                 continue;
             };

@@ -125,24 +125,47 @@ fn a_put_travels_a_relay_chain_and_commits_in_three_messages() {
 }
 
 #[test]
-fn a_broken_chain_is_repaired_by_direct_retransmission() {
+fn a_broken_chain_is_tried_once_more_then_widened_directly() {
     let mut c = Cluster::led_by_0(5);
     c.now += ms(10);
     c.put(0, "p", "k", "v");
     let head = c.in_flight[0].dst;
     let tail = reached_by(&c.in_flight[0])[1];
+    let from_leader = |c: &Cluster| -> Vec<Msg> {
+        c.in_flight
+            .iter()
+            .filter(|m| m.src == id(0) && is_append(m))
+            .cloned()
+            .collect()
+    };
 
     // The head stores the batch, but what it passes on is lost.
     c.deliver(|_| true);
     c.drop_where(|m| m.src == head);
-    c.settle();
-    assert!(c.answers("p").is_empty());
+    assert!(c.in_flight.is_empty());
 
-    // Both followers are retransmitted to directly; the put commits once.
-    c.run(ms(20));
+    // The first retransmission goes along the chain again, and is lost too.
+    c.time_out(0);
+    let resent = from_leader(&c);
+    assert_eq!(resent.len(), 1);
+    assert_eq!(reached_by(&resent[0]), vec![head, tail]);
+    c.drop_where(|_| true);
+
+    // Next the stalled commit widens, directly, to the followers that
+    // were never sent the entry; their answers commit it.
+    c.time_out(0);
+    let widened: Vec<Msg> = from_leader(&c);
+    assert_eq!(widened.len(), 2);
+    for m in &widened {
+        assert!(!reached_by(m).contains(&head) && !reached_by(m).contains(&tail));
+        assert!(matches!(&m.body, Body::Append(a) if a.relay.is_none()));
+    }
+    c.settle();
     assert_eq!(c.answers("p"), vec![(id(0), Answer::Committed("v".into()))]);
     let last = c.node(0).log().last_index();
     assert_eq!(c.node(0).commit_index(), last);
+    // The chain's followers get it on their own retransmission timers.
+    c.run(ms(50));
     for n in [head, tail] {
         assert_eq!(c.node(n.0).log().last_index(), last, "{n:?} has the entry");
     }
