@@ -47,7 +47,7 @@
 //! consistency check, and only the leader decides commit, from the same
 //! kind of evidence as before.
 
-use crate::replica::{to_micros, Replica};
+use crate::replica::Replica;
 use raft_log::Cursor;
 use statemachine::StateMachine;
 use std::time::Duration;
@@ -140,21 +140,14 @@ impl<SM: StateMachine> Replica<SM> {
             next: start,
             matched: 0,
         };
-        let batch = from.batch(&self.log, self.cfg.max_batch);
-        let last = batch.last_index();
+        let (append, last) = self.build_append(now, from, self.cfg.max_batch);
         let append = AppendEntries {
-            term: self.term,
-            prev_index: batch.prev_index,
-            prev_term: batch.prev_term,
-            entries: batch.entries.to_vec(),
-            commit: self.commit,
-            sent_at: to_micros(now),
-            quiet: false,
             relay: Some(Relay {
                 leader: self.cfg.id,
                 path: rest.to_vec(),
                 reports: Vec::new(),
             }),
+            ..append
         };
         let carried = !append.entries.is_empty();
         for peer in chain {

@@ -34,6 +34,7 @@
 
 use crate::progress::Progress;
 use crate::replica::{to_micros, Replica, Role};
+use raft_log::Cursor;
 use statemachine::StateMachine;
 use std::cmp::Reverse;
 use std::time::Duration;
@@ -136,7 +137,25 @@ impl<SM: StateMachine> Replica<SM> {
         let Some(progress) = self.progress.get(&peer) else {
             return;
         };
-        let batch = progress.cursor.batch(&self.log, max_entries);
+        let (append, last) = self.build_append(now, progress.cursor, max_entries);
+        let append = AppendEntries { quiet, ..append };
+        let carried = !append.entries.is_empty();
+        if let Some(progress) = self.progress.get_mut(&peer) {
+            progress.record_send(now, last, carried, quiet);
+        }
+        self.send(peer, Body::Append(append));
+    }
+
+    /// An AppendEntries of this term carrying at most `max_entries` from
+    /// `cursor.next` on, stamped with the time and the commit index (not
+    /// quiet, not relayed); also returns the last index it covers.
+    pub(crate) fn build_append(
+        &self,
+        now: Duration,
+        cursor: Cursor,
+        max_entries: usize,
+    ) -> (AppendEntries<SM::Command>, Index) {
+        let batch = cursor.batch(&self.log, max_entries);
         let last = batch.last_index();
         let append = AppendEntries {
             term: self.term,
@@ -145,14 +164,10 @@ impl<SM: StateMachine> Replica<SM> {
             entries: batch.entries.to_vec(),
             commit: self.commit,
             sent_at: to_micros(now),
-            quiet,
+            quiet: false,
             relay: None,
         };
-        let carried = !append.entries.is_empty();
-        if let Some(progress) = self.progress.get_mut(&peer) {
-            progress.record_send(now, last, carried, quiet);
-        }
-        self.send(peer, Body::Append(append));
+        (append, last)
     }
 
     /// The followers whose responses keep the lease and check-quorum
