@@ -10,6 +10,11 @@
   are inside it or both outside; the rest count as dropped.
 - Writing waits up to 10 ms for the socket to be writable; otherwise the
   message is counted as blocked and lost.
+
+A datagram can also be lost without anyone counting it: when a burst
+arrives faster than the simulator reads, the kernel drops what overflows
+a socket's receive buffer. `udp_receive_overflows` reads the kernel's
+count of those (for the whole machine) so that a report can show them.
 """
 
 import json
@@ -19,6 +24,26 @@ import socket
 from .ids import BROADCAST, is_id
 
 WRITE_WAIT = 0.010
+SNMP = "/proc/net/snmp"
+
+
+def udp_receive_overflows(text=None):
+    """The kernel's count of UDP datagrams dropped for a full receive
+    buffer (`RcvbufErrors` in /proc/net/snmp), or None where unavailable."""
+    if text is None:
+        try:
+            with open(SNMP) as f:
+                text = f.read()
+        except OSError:
+            return None
+    rows = [line.split() for line in text.splitlines() if line.startswith("Udp:")]
+    if len(rows) < 2 or "RcvbufErrors" not in rows[0]:
+        return None
+    column = rows[0].index("RcvbufErrors")
+    try:
+        return int(rows[1][column])
+    except (IndexError, ValueError):
+        return None
 
 
 class Network:

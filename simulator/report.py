@@ -27,6 +27,13 @@ def full(result, cfg):
         f"Total messages sent: {s['total_msgs']}",
         "Messages by type: " + " ".join(f"{k}={v}" for k, v in s["msgs_by_type"].items()),
         f"Total messages dropped: {s['dropped']}",
+    ]
+    if s.get("socket_overflows"):
+        lines.append(
+            f"Datagrams the kernel dropped for full receive buffers (whole machine): "
+            f"{s['socket_overflows']}"
+        )
+    lines += [
         f"Total client get()/put() requests: {s['gets']}/{s['puts']}",
         f"Total duplicate responses: {s['duplicates']}",
         f"Total unanswered get()/put() requests: {s['unanswered_gets']}/{s['unanswered_puts']}",
@@ -77,6 +84,8 @@ def line(result, cfg):
     """One test's line in `all` mode."""
     label = cfg.description or cfg.name
     if not result["passed"]:
-        return f"{label}\t\t[FAIL]"
+        overflows = result["stats"].get("socket_overflows")
+        note = f"  (the kernel dropped {overflows} datagrams for full socket buffers)" if overflows else ""
+        return f"{label}\t\t[FAIL]{note}"
     tiers = " ".join(str(result["tiers"][m]) for m, _ in METRIC_LABELS)
     return f"{label}\t\t[PASS]     Performance Tiers: {tiers}"

@@ -54,6 +54,7 @@ def score(sim):
         "median_latency": median(c.latencies),
         "responses": len(c.latencies),
         "storm": sim.storm,
+        "socket_overflows": sim.socket_overflows,
     }
     errors = correctness_errors(cfg, stats)
     violations, undecided = linearizability.check(c.full_history())

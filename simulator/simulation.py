@@ -17,7 +17,7 @@ import time
 from . import processes
 from .clients import Clients
 from .ids import BROADCAST, client_ids, replica_ids
-from .network import Network, decode
+from .network import Network, decode, udp_receive_overflows
 
 STORM_LIMIT = 20_000
 POLL = 0.05
@@ -43,6 +43,7 @@ class Simulation:
         self.leader = BROADCAST
         self.leaders = [BROADCAST]
         self.storm = False
+        self.socket_overflows = None
         self.event_log = []
         self.selector = selectors.DefaultSelector()
         self.t0 = 0.0
@@ -194,6 +195,7 @@ class Simulation:
         events = list(cfg.events)
         next_request = 0
         last_poll = 0.0
+        overflows_before = udp_receive_overflows()
         try:
             self.start_replicas()
             while True:
@@ -232,4 +234,7 @@ class Simulation:
                 processes.reap(proc)
             self.selector.close()
             self.net.close()
+            overflows_after = udp_receive_overflows()
+            if overflows_before is not None and overflows_after is not None:
+                self.socket_overflows = overflows_after - overflows_before
         return self

@@ -4,6 +4,7 @@ import random
 import unittest
 
 from simulator.config import Event, parse
+from simulator.network import udp_receive_overflows
 from simulator.scoring import median, tier
 from simulator.simulation import Simulation
 from simulator.tests.test_config import BASE
@@ -60,3 +61,21 @@ class PartitionTests(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class SocketOverflowTests(unittest.TestCase):
+    SNMP = (
+        "Ip: Forwarding DefaultTTL\n"
+        "Ip: 1 64\n"
+        "Udp: InDatagrams NoPorts InErrors OutDatagrams RcvbufErrors SndbufErrors\n"
+        "Udp: 1052487 0 34 1052522 34 0\n"
+        "UdpLite: InDatagrams NoPorts InErrors OutDatagrams RcvbufErrors SndbufErrors\n"
+        "UdpLite: 0 0 0 0 7 0\n"
+    )
+
+    def test_reads_the_udp_receive_buffer_errors(self):
+        self.assertEqual(udp_receive_overflows(self.SNMP), 34, "Udp, not UdpLite")
+
+    def test_unknown_without_the_counter(self):
+        self.assertIsNone(udp_receive_overflows("Udp: InDatagrams\nUdp: 5\n"))
+        self.assertIsNone(udp_receive_overflows(""))
