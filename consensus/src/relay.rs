@@ -72,9 +72,14 @@ impl<SM: StateMachine> Replica<SM> {
             }
             start = start.min(p.cursor.next);
         }
-        let last = self.log.last_index();
-        let span = (last + 1).saturating_sub(start.max(1));
-        (span as usize <= self.cfg.max_batch).then(|| chain.to_vec())
+        self.one_batch_reaches_end(start).then(|| chain.to_vec())
+    }
+
+    /// True when one batch starting at index `start` carries every entry
+    /// through the newest, so that a single relay serves the whole chain.
+    fn one_batch_reaches_end(&self, start: u64) -> bool {
+        let span = (self.log.last_index() + 1).saturating_sub(start.max(1));
+        span as usize <= self.cfg.max_batch
     }
 
     /// Retransmission along a chain: if at least a chain's worth of
@@ -109,7 +114,7 @@ impl<SM: StateMachine> Replica<SM> {
             .map(|p| p.cursor.matched + 1)
             .min()
             .unwrap_or(1);
-        if (last + 1).saturating_sub(start) as usize > self.cfg.max_batch {
+        if !self.one_batch_reaches_end(start) {
             return Vec::new();
         }
         for peer in &due {
