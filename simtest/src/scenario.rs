@@ -67,6 +67,15 @@ pub struct Scenario {
     /// Whether new entries travel relay chains (the replica's default) or
     /// go to each follower directly.
     pub relay: bool,
+    /// If set, every replica's election timeout; its heartbeat interval
+    /// and lease are scaled to match (a third, and five sixths). Short
+    /// timers pack more elections into a run. `None`: the defaults.
+    pub election_timeout: Option<Duration>,
+    /// If set, a replica that becomes leader of a new term during the fault
+    /// phase is cut off with a minority after a random delay in this range
+    /// (the delay's upper bound is exclusive): leaders deposed just after
+    /// taking over, as in the paper's Figure 8.
+    pub depose_new_leaders: Option<(Duration, Duration)>,
     /// Record a readable trace.
     pub trace: bool,
 }
@@ -123,14 +132,17 @@ impl Scenario {
             // Mostly the default; every fourth seed sends directly, so
             // both ways of replicating stay covered.
             relay: seed % 4 != 3,
+            election_timeout: None,
+            depose_new_leaders: None,
             trace: false,
         }
     }
 
-    /// Leader churn in the shape of the paper's Figure 8: leaders are cut
-    /// off again and again while clients keep writing, so isolated leaders
-    /// leave uncommitted entries of their terms behind, and later leaders
-    /// must bring old-term entries up to date one entry per message.
+    /// Leader churn in the shape of the paper's Figure 8: every new leader
+    /// is cut off again soon after it takes over, while clients keep
+    /// writing, so leaders leave uncommitted entries of their terms behind,
+    /// and later leaders must bring old-term entries up to date one entry
+    /// per message. Short election timers pack dozens of terms into a run.
     pub fn leader_churn(seed: u64) -> Self {
         let mut s = Scenario::stormy(seed);
         let mut rng = StdRng::seed_from_u64(seed ^ 0xf18);
@@ -147,7 +159,7 @@ impl Scenario {
                     crashes += 1;
                     Fault::CrashLeader
                 }
-                0..=6 => Fault::IsolateLeader,
+                0..=3 => Fault::IsolateLeader,
                 _ => Fault::Heal,
             };
             s.faults.push((at, fault));
@@ -155,10 +167,13 @@ impl Scenario {
         s.net.drop = 0.05;
         s.net.duplicate = 0.0;
         s.net.long_delay_chance = 0.0;
-        // Slow links widen the windows between a commit and the messages
-        // that follow it, where the Figure 8 interleaving hides.
         s.net.min_delay = Duration::from_millis(1);
-        s.net.max_delay = Duration::from_millis(rng.gen_range(20..120));
+        s.net.max_delay = Duration::from_millis(rng.gen_range(5..30));
+        s.election_timeout = Some(Duration::from_millis(100));
+        // Deposed within a few round trips of winning: often after an old
+        // term's entry reached a majority but before the new leader's own
+        // entry did, the window Figure 8 is about.
+        s.depose_new_leaders = Some((Duration::ZERO, Duration::from_millis(60)));
         s.requests = 120;
         // Every entry goes to every follower at once, as in the paper, so
         // an old term's entry can reach a majority while its leader is
@@ -227,6 +242,8 @@ enum Event {
     Wake(NodeId),
     Request,
     Fault(Fault),
+    /// Cut off this replica with a minority if it still leads this term.
+    Depose(NodeId, consensus::Term),
     Calm,
 }
 
@@ -266,6 +283,10 @@ struct World {
     rng: StdRng,
     outcome: Outcome,
     trace: bool,
+    /// The highest term any replica has led so far.
+    newest_leader_term: consensus::Term,
+    /// Copied from the scenario, and cleared when the calm phase begins.
+    depose_new_leaders: Option<(Duration, Duration)>,
 }
 
 impl World {
@@ -345,9 +366,20 @@ impl World {
             .filter(|(j, _)| *j != i)
             .filter_map(|(_, r)| r.as_ref())
             .collect();
+        let mut new_leader_term = None;
         if let Some(r) = self.replicas[i].as_ref() {
             if let Err(v) = self.checker.after_step(r, log_changed, &others) {
                 self.outcome.violations.push(v);
+            }
+            if r.role() == Role::Leader && r.term() > self.newest_leader_term {
+                new_leader_term = Some(r.term());
+            }
+        }
+        if let Some(term) = new_leader_term {
+            self.newest_leader_term = term;
+            if let Some((min, max)) = self.depose_new_leaders {
+                let d = self.rng.gen_range(min..max);
+                self.push(now + d, Event::Depose(id, term));
             }
         }
     }
@@ -395,7 +427,16 @@ impl World {
                 }
             }
             Event::Fault(fault) => self.fault(fault),
+            Event::Depose(id, term) => {
+                let leads = self.replicas[self.index(id)]
+                    .as_ref()
+                    .is_some_and(|r| r.role() == Role::Leader && r.term() == term);
+                if leads && self.depose_new_leaders.is_some() {
+                    self.isolate(id);
+                }
+            }
             Event::Calm => {
+                self.depose_new_leaders = None;
                 self.note(|| "calm: links heal, the network is perfect".into());
                 self.net.heal();
                 self.net.cfg = NetConfig::calm();
@@ -408,6 +449,22 @@ impl World {
         self.note(|| format!("crash   {id:?}"));
         let i = self.index(id);
         self.replicas[i] = None;
+    }
+
+    /// Cuts `leader` off together with a random minority of the others.
+    fn isolate(&mut self, leader: NodeId) {
+        let mut rest: Vec<NodeId> = self
+            .ids
+            .iter()
+            .copied()
+            .filter(|&id| id != leader)
+            .collect();
+        rest.shuffle(&mut self.rng);
+        let minority = (self.ids.len() - 1) / 2 - 1;
+        let mut group = vec![leader];
+        group.extend(rest.drain(..minority));
+        self.note(|| format!("isolate leader with {group:?}"));
+        self.net.partition(&[group, rest]);
     }
 
     fn fault(&mut self, fault: Fault) {
@@ -431,14 +488,7 @@ impl World {
             }
             Fault::IsolateLeader => {
                 if let Some(l) = self.leader() {
-                    let mut rest: Vec<NodeId> =
-                        self.ids.iter().copied().filter(|&id| id != l).collect();
-                    rest.shuffle(&mut self.rng);
-                    let minority = (self.ids.len() - 1) / 2 - 1;
-                    let mut group = vec![l];
-                    group.extend(rest.drain(..minority));
-                    self.note(|| format!("isolate leader with {group:?}"));
-                    self.net.partition(&[group, rest]);
+                    self.isolate(l);
                 }
             }
             Fault::RandomPartition => {
@@ -478,6 +528,11 @@ pub fn run_scenario(scenario: &Scenario) -> Outcome {
             cfg.max_batch = scenario.max_batch;
             cfg.eager_followers = scenario.eager_followers;
             cfg.relay = scenario.relay;
+            if let Some(t) = scenario.election_timeout {
+                cfg.election_timeout = t;
+                cfg.heartbeat_interval = t / 3;
+                cfg.lease = t * 5 / 6;
+            }
             let rng = Box::new(StdRng::seed_from_u64(
                 scenario.seed.wrapping_mul(31) + u64::from(me.0),
             ));
@@ -497,6 +552,8 @@ pub fn run_scenario(scenario: &Scenario) -> Outcome {
         rng: StdRng::seed_from_u64(scenario.seed),
         outcome: Outcome::default(),
         trace: scenario.trace,
+        newest_leader_term: 0,
+        depose_new_leaders: scenario.depose_new_leaders,
     };
     for &id in &ids {
         w.push(Duration::ZERO, Event::Wake(id));
