@@ -31,6 +31,7 @@
 //! |---|---|
 //! | `election.rs` | election timeouts (§5.2), pre-vote (§9.6), votes and the election restriction (§5.4.1), leader stickiness |
 //! | `replication.rs` | AppendEntries on both sides (§5.3): consistency check, truncation, batching, retransmission |
+//! | `catch_up.rs` | deferring the resend of entries already committed to the follower's next turn |
 //! | `relay.rs` | relay chains: a new entry passed from follower to follower, acknowledgements coming back as one |
 //! | `progress.rs` | the leader's view of each follower |
 //! | `commit.rs` | quorum commit, the current-term rule (§5.4.2), applying, answering clients |
@@ -40,6 +41,7 @@
 //! What this crate must not do: perform I/O, read a clock, sleep, or spawn.
 //! Those are the `node` crate's business.
 
+mod catch_up;
 mod clients;
 mod commit;
 mod config;

@@ -30,6 +30,9 @@ pub(crate) struct Progress {
     /// Retransmissions since its last response; each doubles the wait, so
     /// that a crashed follower costs no more than a heartbeat's traffic.
     pub retries: u32,
+    /// A missing answer was overlooked to keep the follower in the
+    /// rotation (`catch_up.rs`); only an answer earns another pardon.
+    pub pardoned: bool,
 }
 
 impl Progress {
@@ -43,6 +46,7 @@ impl Progress {
             confirmed_contact: None,
             last_response: None,
             retries: 0,
+            pardoned: false,
         }
     }
 
@@ -96,6 +100,7 @@ impl Progress {
         self.last_response = Some(now);
         self.awaiting_since = None;
         self.retries = 0;
+        self.pardoned = false;
         self.confirmed_contact = Some(self.confirmed_contact.map_or(sent_at, |c| c.max(sent_at)));
     }
 

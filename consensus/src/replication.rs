@@ -16,7 +16,8 @@
 //! to answer it (`lease_keepers`).
 //!
 //! If an entry is still unacknowledged after `retransmit_timeout`, it is
-//! sent again; after twice that without a commit, it also goes to as many
+//! sent again, unless it has been committed meanwhile (then it waits for
+//! the follower's next turn, `catch_up.rs`); after twice that without a commit, it also goes to as many
 //! of the followers not yet sent it as the commit still needs (see
 //! `Config::retransmit_timeout` for why the timeout is short).
 //!
@@ -224,6 +225,7 @@ impl<SM: StateMachine> Replica<SM> {
         } else {
             Vec::new()
         };
+        self.defer_committed_catch_up(now);
         let rechained = self.resend_broken_chain(now);
         for peer in peers {
             if rechained.contains(&peer) {

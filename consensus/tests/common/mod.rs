@@ -19,6 +19,8 @@ pub struct Cluster {
     pub crashed: BTreeSet<NodeId>,
     pub in_flight: Vec<Msg>,
     pub replies: Vec<(NodeId, Reply<String>)>,
+    /// Every message any replica sent, delivered or not, in order.
+    pub sent: Vec<Msg>,
     pub now: Duration,
 }
 
@@ -56,6 +58,7 @@ impl Cluster {
             crashed: BTreeSet::new(),
             in_flight: Vec::new(),
             replies: Vec::new(),
+            sent: Vec::new(),
             now: Duration::ZERO,
         }
     }
@@ -76,6 +79,7 @@ impl Cluster {
 
     fn collect(&mut self, who: NodeId) {
         let out = self.nodes.get_mut(&who).expect("known node").take_output();
+        self.sent.extend(out.messages.iter().cloned());
         self.in_flight.extend(out.messages);
         self.replies
             .extend(out.replies.into_iter().map(|r| (who, r)));
