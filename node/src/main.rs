@@ -6,8 +6,8 @@
 //! command line, the UDP socket, the clock, logging, and the translation
 //! between the assignment's client messages and the `consensus` core's
 //! requests and replies. It runs one single-threaded event loop: a
-//! blocking receive whose timeout is the core's next timer, so an idle
-//! replica uses no CPU.
+//! blocking wait for a datagram whose timeout is the core's next timer
+//! (`wait.rs`), so an idle replica uses no CPU.
 //!
 //! What this crate must not do: make protocol decisions. Whether to vote,
 //! what to send, when to answer are all the core's; the node only moves
@@ -18,6 +18,7 @@ mod logging;
 mod server;
 mod translate;
 mod tuning;
+mod wait;
 
 use std::process::ExitCode;
 

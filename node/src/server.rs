@@ -3,7 +3,7 @@
 use crate::cli::Options;
 use crate::logging::Level;
 use crate::translate::{client_request, reply_message};
-use crate::{log_at, tuning};
+use crate::{log_at, tuning, wait};
 use anyhow::{Context, Result};
 use consensus::{Config, Replica, Role};
 use rand::SeedableRng;
@@ -50,15 +50,15 @@ pub fn run(opts: Options) -> Result<()> {
         if deadline <= now {
             replica.tick(now);
         } else {
-            let wait = (deadline - now).max(Duration::from_micros(50));
-            socket
-                .set_read_timeout(Some(wait))
-                .context("cannot set socket timeout")?;
-            match socket.recv(&mut buf) {
-                Ok(n) => handle_datagram(&mut replica, clock.elapsed(), opts.id, &buf[..n]),
-                Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
-                Err(e) if e.kind() == ErrorKind::Interrupted => {}
-                Err(e) => log_at!(Level::Warn, "receive failed: {e}"),
+            match wait::readable_within(&socket, deadline - now) {
+                Ok(true) => match socket.recv(&mut buf) {
+                    Ok(n) => handle_datagram(&mut replica, clock.elapsed(), opts.id, &buf[..n]),
+                    Err(e)
+                        if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::Interrupted) => {}
+                    Err(e) => log_at!(Level::Warn, "receive failed: {e}"),
+                },
+                Ok(false) => {}
+                Err(e) => log_at!(Level::Warn, "waiting for the socket failed: {e}"),
             }
         }
         flush(&mut replica, &socket, simulator);
