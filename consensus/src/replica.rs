@@ -66,6 +66,9 @@ pub struct Replica<SM: StateMachine> {
     pub(crate) stalled_since: Option<Duration>,
     /// Reads waiting for the lease or for this term's first commit.
     pub(crate) reads: Vec<Request<SM>>,
+    /// When the latest entry not yet sent to any follower was proposed;
+    /// such entries go out together at the next [`Replica::take_output`].
+    pub(crate) unsent_proposals: Option<Duration>,
 
     // Client requests.
     /// Requests this replica put in its log, by index, with the term of
@@ -108,6 +111,7 @@ impl<SM: StateMachine> Replica<SM> {
             term_start: 0,
             stalled_since: None,
             reads: Vec::new(),
+            unsent_proposals: None,
             accepted: BTreeMap::new(),
             held: Vec::new(),
             out: Output::default(),
@@ -159,7 +163,13 @@ impl<SM: StateMachine> Replica<SM> {
     }
 
     /// Takes the messages and replies produced since the last call.
+    ///
+    /// A leader sends the entries proposed since the last call here, all
+    /// in one batch: a caller that hands over every request that arrived
+    /// together before taking the output replicates a burst of puts with
+    /// the messages of one.
     pub fn take_output(&mut self) -> Output<SM::Command, SM::Output> {
+        self.send_proposals();
         std::mem::take(&mut self.out)
     }
 
@@ -238,6 +248,7 @@ impl<SM: StateMachine> Replica<SM> {
         self.votes.clear();
         if was_leader {
             self.progress.clear();
+            self.unsent_proposals = None;
             self.stalled_since = None;
             for read in std::mem::take(&mut self.reads) {
                 self.route(now, read);

@@ -3,7 +3,9 @@
 //! ## Leader: who gets what, when
 //!
 //! Messages are the scarce resource, so a leader does not broadcast every
-//! entry. A new entry goes at once to just enough followers to commit it
+//! entry. A new entry goes out with the next output (entries proposed
+//! together, such as a burst of requests, go out as one batch) to just
+//! enough followers to commit it
 //! (`eager_count`, a majority with the leader): those that seem to be
 //! listening, the one contacted longest ago first. The choice rotates, so
 //! while requests flow every follower hears from the leader in turn and
@@ -68,7 +70,8 @@ impl<SM: StateMachine> Replica<SM> {
         }
     }
 
-    /// Appends a client's command and sends it to the eager followers.
+    /// Appends a client's command; it goes to the eager followers with the
+    /// next output (`send_proposals`).
     pub(crate) fn propose(
         &mut self,
         now: Duration,
@@ -90,6 +93,21 @@ impl<SM: StateMachine> Replica<SM> {
         if self.stalled_since.is_none() {
             self.stalled_since = Some(now);
         }
+        self.unsent_proposals = Some(now);
+        self.maybe_commit(now);
+    }
+
+    /// Sends the entries proposed since the last output to the eager
+    /// followers, along a relay chain when one serves. The send is dated
+    /// by the latest proposal, which is no later than the real send: the
+    /// lease (`lease.rs`) counts from that date, so an earlier one is safe.
+    pub(crate) fn send_proposals(&mut self) {
+        let Some(now) = self.unsent_proposals.take() else {
+            return;
+        };
+        if self.role != Role::Leader {
+            return;
+        }
         let eager = self.eager_followers(now);
         let chain = self.relay_chain(now, &eager).unwrap_or_default();
         if !chain.is_empty() {
@@ -98,7 +116,6 @@ impl<SM: StateMachine> Replica<SM> {
         for &peer in &eager[chain.len()..] {
             self.send_append(now, peer);
         }
-        self.maybe_commit(now);
     }
 
     /// The followers that get a new entry at once: those that seem to be

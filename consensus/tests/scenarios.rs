@@ -125,6 +125,35 @@ fn a_put_travels_a_relay_chain_and_commits_in_three_messages() {
 }
 
 #[test]
+fn a_burst_of_puts_handed_over_together_travels_as_one_batch() {
+    let mut c = Cluster::led_by_0(5);
+    c.now += ms(10);
+    let burst: Vec<(String, String)> = (0..8).map(|i| (format!("p{i}"), format!("v{i}"))).collect();
+    let puts: Vec<(&str, &str, &str)> = burst
+        .iter()
+        .map(|(mid, v)| (mid.as_str(), "k", v.as_str()))
+        .collect();
+    c.put_burst(0, &puts);
+
+    // One relay chain carries all eight entries.
+    assert_eq!(c.in_flight.len(), 1);
+    let Body::Append(batch) = &c.in_flight[0].body else {
+        panic!("expected an append, got {:?}", c.in_flight[0].body);
+    };
+    assert!(batch.relay.is_some());
+    assert_eq!(batch.entries.len(), 8);
+
+    // Three messages commit them all, and every put is answered once.
+    c.deliver(|_| true);
+    c.deliver(|_| true);
+    c.deliver(|_| true);
+    assert!(c.in_flight.is_empty(), "three messages in all");
+    for (mid, v) in &burst {
+        assert_eq!(c.answers(mid), vec![(id(0), Answer::Committed(v.clone()))]);
+    }
+}
+
+#[test]
 fn a_broken_chain_is_tried_once_more_then_widened_directly() {
     let mut c = Cluster::led_by_0(5);
     c.now += ms(10);

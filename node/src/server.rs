@@ -16,6 +16,10 @@ use wire::{Body, Message, NodeId};
 /// Datagrams are read into a buffer this large, like the simulator's.
 const RECV_BUFFER: usize = 65_535;
 
+/// At most this many waiting datagrams are handled before the output is
+/// sent, so a flood cannot hold back answers for long.
+const BURST: usize = 64;
+
 /// Runs the replica until the process is killed.
 pub fn run(opts: Options) -> Result<()> {
     let mut cfg = Config::new(opts.id, opts.peers.clone());
@@ -51,12 +55,7 @@ pub fn run(opts: Options) -> Result<()> {
             replica.tick(now);
         } else {
             match wait::readable_within(&socket, deadline - now) {
-                Ok(true) => match socket.recv(&mut buf) {
-                    Ok(n) => handle_datagram(&mut replica, clock.elapsed(), opts.id, &buf[..n]),
-                    Err(e)
-                        if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::Interrupted) => {}
-                    Err(e) => log_at!(Level::Warn, "receive failed: {e}"),
-                },
+                Ok(true) => receive_burst(&mut replica, &socket, &clock, opts.id, &mut buf),
                 Ok(false) => {}
                 Err(e) => log_at!(Level::Warn, "waiting for the socket failed: {e}"),
             }
@@ -80,6 +79,28 @@ pub fn run(opts: Options) -> Result<()> {
                 );
             }
             last_role = role;
+        }
+    }
+}
+
+/// Hands the core every datagram already waiting (at most [`BURST`]),
+/// then returns so that the output goes out once: puts that arrived
+/// together are replicated in one batch (see `Replica::take_output`).
+fn receive_burst(
+    replica: &mut Replica<KvStore>,
+    socket: &UdpSocket,
+    clock: &Instant,
+    me: NodeId,
+    buf: &mut [u8],
+) {
+    for _ in 0..BURST {
+        match socket.recv(buf) {
+            Ok(n) => handle_datagram(replica, clock.elapsed(), me, &buf[..n]),
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::Interrupted) => {}
+            Err(e) => log_at!(Level::Warn, "receive failed: {e}"),
+        }
+        if !matches!(wait::readable_within(socket, Duration::ZERO), Ok(true)) {
+            return;
         }
     }
 }

@@ -193,6 +193,24 @@ impl Cluster {
     }
 
     fn submit(&mut self, n: u16, mid: &str, op: Operation<KvCommand, KvQuery>) {
+        self.hand_over(n, mid, op);
+        self.collect(id(n));
+    }
+
+    /// Gives replica `n` several puts (mid, key, value) before taking its
+    /// output once, as a node does with requests that arrived together.
+    pub fn put_burst(&mut self, n: u16, puts: &[(&str, &str, &str)]) {
+        for &(mid, key, value) in puts {
+            let op = Operation::Command(KvCommand {
+                key: key.into(),
+                value: value.into(),
+            });
+            self.hand_over(n, mid, op);
+        }
+        self.collect(id(n));
+    }
+
+    fn hand_over(&mut self, n: u16, mid: &str, op: Operation<KvCommand, KvQuery>) {
         let req = ClientRequest {
             client: id(0x100),
             mid: mid.into(),
@@ -203,7 +221,6 @@ impl Cluster {
             .get_mut(&id(n))
             .expect("known node")
             .request(now, req);
-        self.collect(id(n));
     }
 
     /// Every answer given to `mid`, with the replica that gave it.
