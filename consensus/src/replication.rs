@@ -5,12 +5,11 @@
 //! Messages are the scarce resource, so a leader does not broadcast every
 //! entry. A new entry goes out with the next output (entries proposed
 //! together, such as a burst of requests, go out as one batch) to just
-//! enough followers to commit it
-//! (`eager_count`, a majority with the leader): those that seem to be
-//! listening, the one contacted longest ago first. The choice rotates, so
-//! while requests flow every follower hears from the leader in turn and
-//! each send carries whatever that follower missed since its last turn; no
-//! separate catch-up traffic is needed. Those followers normally get the
+//! enough followers to commit it (`eager_count`, a majority with the
+//! leader): those that seem to be listening, the one contacted longest ago
+//! first. The choice rotates, so while requests flow every follower hears
+//! from the leader in turn and each send carries whatever that follower
+//! missed since its last turn; no separate catch-up traffic is needed. Those followers normally get the
 //! entry one after the other, along a relay chain whose last follower
 //! acknowledges for all (`relay.rs`). A follower that was idle for
 //! `heartbeat_interval` gets a periodic contact: the entries it lacks, or
@@ -19,9 +18,10 @@
 //!
 //! If an entry is still unacknowledged after `retransmit_timeout`, it is
 //! sent again, unless it has been committed meanwhile (then it waits for
-//! the follower's next turn, `catch_up.rs`); after twice that without a commit, it also goes to as many
-//! of the followers not yet sent it as the commit still needs (see
-//! `Config::retransmit_timeout` for why the timeout is short).
+//! the follower's next turn, `catch_up.rs`); after twice that without a
+//! commit, it also goes to as many of the followers not yet sent it as the
+//! commit still needs (see `Config::retransmit_timeout` for why the
+//! timeout is short).
 //!
 //! Cursors advance optimistically on send, so entries stream to a follower
 //! without waiting for each acknowledgement; a follower that missed one
