@@ -9,12 +9,12 @@
 //! leader): those that seem to be listening, the one contacted longest ago
 //! first. The choice rotates, so while requests flow every follower hears
 //! from the leader in turn and each send carries whatever that follower
-//! missed since its last turn; no separate catch-up traffic is needed. Those followers normally get the
-//! entry one after the other, along a relay chain whose last follower
-//! acknowledges for all (`relay.rs`). A follower that was idle for
-//! `heartbeat_interval` gets a periodic contact: the entries it lacks, or
-//! none (a heartbeat). Only as many followers as the lease needs are asked
-//! to answer it (`lease_keepers`).
+//! missed since its last turn; no separate catch-up traffic is needed.
+//! Those followers normally get the entry one after the other, along a
+//! relay chain whose last follower acknowledges for all (`relay.rs`). A
+//! follower that was idle for `heartbeat_interval` gets a periodic
+//! contact: the entries it lacks, or none (a heartbeat). Only as many
+//! followers as the lease needs are asked to answer it (`lease_keepers`).
 //!
 //! If an entry is still unacknowledged after `retransmit_timeout`, it is
 //! sent again, unless it has been committed meanwhile (then it waits for
