@@ -67,6 +67,11 @@ pub struct Scenario {
     /// Whether new entries travel relay chains (the replica's default) or
     /// go to each follower directly.
     pub relay: bool,
+    /// Whether clients sometimes send several requests that reach one
+    /// replica together, handed over before its output is taken (as the
+    /// node does with datagrams that arrive together), so that a leader
+    /// replicates them as one batch.
+    pub bursts: bool,
     /// If set, every replica's election timeout; its heartbeat interval
     /// and lease are scaled to match (a third, and five sixths). Short
     /// timers pack more elections into a run. `None`: the defaults.
@@ -132,6 +137,9 @@ impl Scenario {
             // Mostly the default; every fourth seed sends directly, so
             // both ways of replicating stay covered.
             relay: seed % 4 != 3,
+            // Every third seed; derived from the seed so that the other
+            // choices above stay what they were.
+            bursts: seed.is_multiple_of(3),
             election_timeout: None,
             depose_new_leaders: None,
             trace: false,
@@ -217,6 +225,7 @@ impl Scenario {
         s.net.long_delay_chance = 0.05;
         s.net.long_delay = Duration::from_secs(3);
         s.pre_vote = false;
+        s.bursts = false;
         s.max_batch = 1;
         s.requests = 40;
         s
@@ -238,6 +247,8 @@ pub struct Outcome {
 enum Event {
     Deliver(NodeId, Message<KvCommand>),
     ClientSend(NodeId, Request),
+    /// Requests that reach one replica together.
+    ClientBurst(NodeId, Vec<Request>),
     Answer(NodeId, Reply<String>),
     Wake(NodeId),
     Request,
@@ -394,6 +405,16 @@ impl World {
                 self.note(|| format!("request {} {:?} -> {:?}", req.mid, req.op, to));
                 self.with_replica(to, |r, now| r.request(now, req));
             }
+            Event::ClientBurst(to, reqs) => {
+                for req in &reqs {
+                    self.note(|| format!("request {} {:?} -> {:?} (burst)", req.mid, req.op, to));
+                }
+                self.with_replica(to, |r, now| {
+                    for req in reqs {
+                        r.request(now, req);
+                    }
+                });
+            }
             Event::Answer(from, reply) => {
                 self.note(|| format!("answer  {} from {:?}: {:?}", reply.mid, from, reply.answer));
                 let alive = self.alive();
@@ -421,9 +442,29 @@ impl World {
             }
             Event::Request => {
                 let alive = self.alive();
-                if let Some((to, req)) = self.clients.new_request(&mut self.rng, self.now, &alive) {
+                let count = if scenario.bursts && self.rng.gen_bool(0.2) {
+                    self.rng.gen_range(2..8)
+                } else {
+                    1
+                };
+                let mut by_target: Vec<(NodeId, Vec<Request>)> = Vec::new();
+                for _ in 0..count {
+                    let Some((to, req)) = self.clients.new_request(&mut self.rng, self.now, &alive)
+                    else {
+                        continue;
+                    };
+                    match by_target.iter_mut().find(|(t, _)| *t == to) {
+                        Some((_, reqs)) => reqs.push(req),
+                        None => by_target.push((to, vec![req])),
+                    }
+                }
+                for (to, mut reqs) in by_target {
                     let d = self.net.delay(&mut self.rng);
-                    self.push(self.now + d, Event::ClientSend(to, req));
+                    let event = match reqs.len() {
+                        1 => Event::ClientSend(to, reqs.remove(0)),
+                        _ => Event::ClientBurst(to, reqs),
+                    };
+                    self.push(self.now + d, event);
                 }
             }
             Event::Fault(fault) => self.fault(fault),
