@@ -47,7 +47,7 @@ impl<SM: StateMachine> Replica<SM> {
         let (rto, cap) = (self.cfg.retransmit_timeout, self.cfg.heartbeat_interval);
         let commit = self.commit;
         for p in self.progress.values_mut() {
-            let due = p.retransmit_at(rto, cap).is_some_and(|t| now >= t);
+            let due = p.retransmit_due(now, rto, cap);
             let all_sent_committed = p.cursor.next <= commit + 1;
             if due && all_sent_committed && !p.pardoned {
                 p.cursor.rewind();

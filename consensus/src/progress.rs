@@ -73,6 +73,11 @@ impl Progress {
             .map(|t| t + self.retransmit_wait(base, cap))
     }
 
+    /// True when unacknowledged entries are due to be sent again at `now`.
+    pub fn retransmit_due(&self, now: Duration, base: Duration, cap: Duration) -> bool {
+        self.retransmit_at(base, cap).is_some_and(|t| now >= t)
+    }
+
     /// Records a send of entries through `last_index` (none for a
     /// heartbeat); `quiet` sends expect no response.
     pub fn record_send(

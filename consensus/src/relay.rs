@@ -98,9 +98,7 @@ impl<SM: StateMachine> Replica<SM> {
             .into_iter()
             .filter(|peer| {
                 self.progress.get(peer).is_some_and(|p| {
-                    p.retries == 0
-                        && p.cursor.matched < last
-                        && p.retransmit_at(rto, cap).is_some_and(|t| now >= t)
+                    p.retries == 0 && p.cursor.matched < last && p.retransmit_due(now, rto, cap)
                 })
             })
             .take(length)

@@ -252,7 +252,7 @@ impl<SM: StateMachine> Replica<SM> {
                 continue;
             };
             let lags = p.cursor.matched < last;
-            if lags && p.retransmit_at(rto, hb).is_some_and(|t| now >= t) {
+            if lags && p.retransmit_due(now, rto, hb) {
                 p.cursor.rewind();
                 p.unacked_since = None;
                 p.retries += 1;

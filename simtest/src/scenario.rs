@@ -246,9 +246,8 @@ pub struct Outcome {
 #[derive(Debug)]
 enum Event {
     Deliver(NodeId, Message<KvCommand>),
-    ClientSend(NodeId, Request),
-    /// Requests that reach one replica together.
-    ClientBurst(NodeId, Vec<Request>),
+    /// Client requests that reach one replica together (usually one).
+    ClientSend(NodeId, Vec<Request>),
     Answer(NodeId, Reply<String>),
     Wake(NodeId),
     Request,
@@ -401,13 +400,9 @@ impl World {
                 self.note(|| format!("deliver {:?}->{:?} {:?}", msg.src, to, msg.body));
                 self.with_replica(to, |r, now| r.step(now, msg));
             }
-            Event::ClientSend(to, req) => {
-                self.note(|| format!("request {} {:?} -> {:?}", req.mid, req.op, to));
-                self.with_replica(to, |r, now| r.request(now, req));
-            }
-            Event::ClientBurst(to, reqs) => {
+            Event::ClientSend(to, reqs) => {
                 for req in &reqs {
-                    self.note(|| format!("request {} {:?} -> {:?} (burst)", req.mid, req.op, to));
+                    self.note(|| format!("request {} {:?} -> {:?}", req.mid, req.op, to));
                 }
                 self.with_replica(to, |r, now| {
                     for req in reqs {
@@ -423,7 +418,7 @@ impl World {
                         .on_reply(&mut self.rng, self.now, from, reply, &alive)
                 {
                     let d = self.net.delay(&mut self.rng);
-                    self.push(self.now + d, Event::ClientSend(to, req));
+                    self.push(self.now + d, Event::ClientSend(to, vec![req]));
                 }
             }
             Event::Wake(id) => {
@@ -458,13 +453,9 @@ impl World {
                         None => by_target.push((to, vec![req])),
                     }
                 }
-                for (to, mut reqs) in by_target {
+                for (to, reqs) in by_target {
                     let d = self.net.delay(&mut self.rng);
-                    let event = match reqs.len() {
-                        1 => Event::ClientSend(to, reqs.remove(0)),
-                        _ => Event::ClientBurst(to, reqs),
-                    };
-                    self.push(self.now + d, event);
+                    self.push(self.now + d, Event::ClientSend(to, reqs));
                 }
             }
             Event::Fault(fault) => self.fault(fault),
