@@ -44,10 +44,10 @@ impl<SM: StateMachine> Replica<SM> {
     /// follower's next turn, pardoning the missing answer (see the module
     /// docs). Runs before the leader's other timers look at retransmission.
     pub(crate) fn defer_committed_catch_up(&mut self, now: Duration) {
-        let (rto, cap) = (self.cfg.retransmit_timeout, self.cfg.heartbeat_interval);
+        let pacing = self.cfg.pacing();
         let commit = self.commit;
         for p in self.progress.values_mut() {
-            let due = p.retransmit_due(now, rto, cap);
+            let due = p.retransmit_due(now, pacing);
             let all_sent_committed = p.cursor.next <= commit + 1;
             if due && all_sent_committed && !p.pardoned {
                 p.cursor.rewind();

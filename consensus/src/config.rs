@@ -1,5 +1,6 @@
 //! Tunable parameters of one replica, and their checks.
 
+use crate::progress::Pacing;
 use crate::SafetyRules;
 use std::fmt;
 use std::time::Duration;
@@ -45,6 +46,14 @@ pub struct Config {
     /// lease, and a waiting read probes again after this long. A few round
     /// trips of the network.
     pub response_patience: Duration,
+    /// How long a follower may leave a message unanswered before its
+    /// leader treats it as down or cut off, and probes it only every
+    /// `silent_probe_interval` (see `progress.rs`).
+    pub silent_after: Duration,
+    /// How often a leader contacts a silent follower. A follower that
+    /// comes back is contacted at once when it asks for votes, so this
+    /// only bounds how long one that never asks waits.
+    pub silent_probe_interval: Duration,
     /// At most this many entries in one AppendEntries.
     pub max_batch: usize,
     /// How many followers receive a new entry at once; the others get it
@@ -90,6 +99,8 @@ impl Config {
             lease: Duration::from_millis(1000),
             retransmit_timeout: Duration::from_millis(5),
             response_patience: Duration::from_millis(5),
+            silent_after: Duration::from_millis(1200),
+            silent_probe_interval: Duration::from_millis(2000),
             max_batch: 64,
             eager_followers: None,
             relay: true,
@@ -123,13 +134,29 @@ impl Config {
         if self.retransmit_timeout.is_zero()
             || self.response_patience.is_zero()
             || self.heartbeat_interval.is_zero()
+            || self.silent_after.is_zero()
         {
             return err("timeouts must be positive");
+        }
+        if self.silent_probe_interval < self.heartbeat_interval {
+            return err(
+                "the silent probe interval must not be shorter than the heartbeat interval",
+            );
         }
         if self.max_batch == 0 {
             return err("max_batch must be at least 1");
         }
         Ok(())
+    }
+
+    /// The leader's clocks for contacting a follower.
+    pub(crate) fn pacing(&self) -> Pacing {
+        Pacing {
+            retransmit: self.retransmit_timeout,
+            heartbeat: self.heartbeat_interval,
+            silent_after: self.silent_after,
+            silent_probe: self.silent_probe_interval,
+        }
     }
 
     /// Replicas in the cluster, this one included.

@@ -25,6 +25,11 @@
 //! candidate's higher term. This is what makes the leader lease safe
 //! (`lease.rs`): once a majority has heard from the leader at time `t`, no
 //! other replica can win an election before `t + election_timeout`.
+//!
+//! A leader that refuses a follower's vote request also contacts that
+//! follower at once: asking for votes means it has not heard from the
+//! leader for an election timeout, so it lost messages, or it is back from
+//! a partition and the leader has been probing it only rarely.
 
 use crate::replica::{Replica, Role};
 use rand::Rng;
@@ -133,6 +138,13 @@ impl<SM: StateMachine> Replica<SM> {
                 pre_vote: req.pre_vote,
             };
             self.send(from, Body::VoteResponse(answer));
+            if self.role == Role::Leader && self.progress.contains_key(&from) {
+                // One of our followers lost touch with us (or just came
+                // back from a partition): contact it now rather than at
+                // its next periodic contact, which for a silent follower
+                // may be seconds away (`progress.rs`).
+                self.send_append(now, from);
+            }
             return;
         }
         if req.pre_vote {

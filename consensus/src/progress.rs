@@ -6,9 +6,38 @@
 //! (`retransmit_timeout`), contacting an idle follower
 //! (`heartbeat_interval`), and dating the last contact the follower
 //! confirmed, for the lease and check-quorum (`lease.rs`).
+//!
+//! ## Silent followers
+//!
+//! A follower that has left a message unanswered for `silent_after` is
+//! down or cut off by a partition. Probing it every heartbeat interval
+//! would cost two messages a second for nothing, for as long as it stays
+//! away, so it is contacted only every `silent_probe_interval`. Coming back
+//! does not wait for that probe: a follower cut off from its leader runs
+//! for election within an election timeout, and a leader answers any vote
+//! request from one of its followers with an immediate contact
+//! (`election.rs`).
 
 use raft_log::Cursor;
 use std::time::Duration;
+
+/// Retransmissions left unanswered after which a follower is treated as
+/// probably down: it gets one entry at a time, once a contact interval.
+pub(crate) const RETRIES_BEFORE_PROBING: u32 = 2;
+
+/// The leader's clocks for contacting one follower, taken from its
+/// configuration; see the module docs.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Pacing {
+    /// The first wait before unacknowledged entries are sent again.
+    pub retransmit: Duration,
+    /// The longest a listening follower goes without a contact.
+    pub heartbeat: Duration,
+    /// How long a message may go unanswered before the follower is silent.
+    pub silent_after: Duration,
+    /// How often a silent follower is contacted.
+    pub silent_probe: Duration,
+}
 
 /// One follower, as its leader tracks it.
 #[derive(Clone, Debug)]
@@ -61,21 +90,60 @@ impl Progress {
         self.awaiting_since.is_none_or(|t| now < t + patience)
     }
 
+    /// True if by `t` a message has gone unanswered for `silent_after`.
+    fn silent_at(&self, t: Duration, pacing: Pacing) -> bool {
+        self.awaiting_since
+            .is_some_and(|since| t >= since.saturating_add(pacing.silent_after))
+    }
+
+    /// The time `wait` after `from`, or `silent_probe` after it if the
+    /// follower is silent by then. Depends on no clock reading, so that a
+    /// deadline computed early and the check made when it fires agree.
+    fn due_after(&self, from: Duration, wait: Duration, pacing: Pacing) -> Duration {
+        let due = from.saturating_add(wait);
+        if self.silent_at(due, pacing) {
+            from.saturating_add(wait.max(pacing.silent_probe))
+        } else {
+            due
+        }
+    }
+
+    /// When the follower is next due a periodic contact: a heartbeat
+    /// interval after the last send, or a silent probe interval.
+    pub fn next_contact(&self, pacing: Pacing) -> Option<Duration> {
+        self.last_sent
+            .map(|t| self.due_after(t, pacing.heartbeat, pacing))
+    }
+
+    /// True when the follower is due a periodic contact at `now`.
+    pub fn contact_due(&self, now: Duration, pacing: Pacing) -> bool {
+        self.next_contact(pacing).is_none_or(|t| now >= t)
+    }
+
     /// How long unacknowledged entries wait before they are sent again:
-    /// `base`, doubled for every retransmission left unanswered, at most `cap`.
-    pub fn retransmit_wait(&self, base: Duration, cap: Duration) -> Duration {
-        base.saturating_mul(1 << self.retries.min(16)).min(cap)
+    /// the retransmission timeout, doubled for every retransmission left
+    /// unanswered, at most a heartbeat interval; after
+    /// [`RETRIES_BEFORE_PROBING`] a heartbeat interval straight away, since
+    /// a follower that missed that many is more likely down than unlucky.
+    fn retransmit_wait(&self, pacing: Pacing) -> Duration {
+        if self.retries > RETRIES_BEFORE_PROBING {
+            return pacing.heartbeat;
+        }
+        pacing
+            .retransmit
+            .saturating_mul(1 << self.retries)
+            .min(pacing.heartbeat)
     }
 
     /// When unacknowledged entries are next due to be sent again, if any are.
-    pub fn retransmit_at(&self, base: Duration, cap: Duration) -> Option<Duration> {
+    pub fn retransmit_at(&self, pacing: Pacing) -> Option<Duration> {
         self.unacked_since
-            .map(|t| t + self.retransmit_wait(base, cap))
+            .map(|t| self.due_after(t, self.retransmit_wait(pacing), pacing))
     }
 
     /// True when unacknowledged entries are due to be sent again at `now`.
-    pub fn retransmit_due(&self, now: Duration, base: Duration, cap: Duration) -> bool {
-        self.retransmit_at(base, cap).is_some_and(|t| now >= t)
+    pub fn retransmit_due(&self, now: Duration, pacing: Pacing) -> bool {
+        self.retransmit_at(pacing).is_some_and(|t| now >= t)
     }
 
     /// Records a send of entries through `last_index` (none for a

@@ -91,14 +91,14 @@ impl<SM: StateMachine> Replica<SM> {
         if !self.cfg.relay || length < 2 {
             return Vec::new();
         }
-        let (rto, cap) = (self.cfg.retransmit_timeout, self.cfg.heartbeat_interval);
+        let pacing = self.cfg.pacing();
         let last = self.log.last_index();
         let due: Vec<NodeId> = self
             .followers_by_turn(now)
             .into_iter()
             .filter(|peer| {
                 self.progress.get(peer).is_some_and(|p| {
-                    p.retries == 0 && p.cursor.matched < last && p.retransmit_due(now, rto, cap)
+                    p.retries == 0 && p.cursor.matched < last && p.retransmit_due(now, pacing)
                 })
             })
             .take(length)

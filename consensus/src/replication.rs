@@ -35,7 +35,7 @@
 //! conflict and everything after, and appends the rest. It commits only up
 //! to what this batch proved to match the leader's log.
 
-use crate::progress::Progress;
+use crate::progress::{Progress, RETRIES_BEFORE_PROBING};
 use crate::replica::{to_micros, Replica, Role};
 use raft_log::Cursor;
 use statemachine::StateMachine;
@@ -231,8 +231,7 @@ impl<SM: StateMachine> Replica<SM> {
             self.become_follower(now, self.term, None);
             return;
         }
-        let rto = self.cfg.retransmit_timeout;
-        let hb = self.cfg.heartbeat_interval;
+        let pacing = self.cfg.pacing();
         let stalled = self.stall_deadline().is_some_and(|t| now >= t);
         let last = self.log.last_index();
         let peers: Vec<NodeId> = self.progress.keys().copied().collect();
@@ -252,17 +251,21 @@ impl<SM: StateMachine> Replica<SM> {
                 continue;
             };
             let lags = p.cursor.matched < last;
-            if lags && p.retransmit_due(now, rto, hb) {
+            if lags && p.retransmit_due(now, pacing) {
                 p.cursor.rewind();
                 p.unacked_since = None;
                 p.retries += 1;
-                // A follower silent through two retransmissions is probably
-                // down: probe it with one entry rather than a whole batch.
-                let max_entries = if p.retries > 2 { 1 } else { self.cfg.max_batch };
+                // A follower that missed this many is probably down: probe
+                // it with one entry rather than a whole batch.
+                let max_entries = if p.retries > RETRIES_BEFORE_PROBING {
+                    1
+                } else {
+                    self.cfg.max_batch
+                };
                 self.send_batch(now, peer, max_entries, false);
             } else if widen_to.contains(&peer) {
                 self.send_append(now, peer);
-            } else if p.idle_for(now, hb) {
+            } else if p.contact_due(now, pacing) {
                 let quiet = !keepers.contains(&peer);
                 self.send_batch(now, peer, self.cfg.max_batch, quiet);
             }
@@ -334,18 +337,17 @@ impl<SM: StateMachine> Replica<SM> {
 
     /// The earliest time [`Replica::leader_tick`] has work.
     pub(crate) fn leader_deadline(&self) -> Duration {
-        let rto = self.cfg.retransmit_timeout;
-        let hb = self.cfg.heartbeat_interval;
+        let pacing = self.cfg.pacing();
         let last = self.log.last_index();
         let mut deadline = self.check_quorum_deadline();
         if let Some(t) = self.stall_deadline() {
             deadline = deadline.min(t);
         }
         for p in self.progress.values() {
-            let base = p.last_sent.unwrap_or(self.leader_since);
-            deadline = deadline.min(base + hb);
+            let contact = p.next_contact(pacing);
+            deadline = deadline.min(contact.unwrap_or(self.leader_since));
             if p.cursor.matched < last {
-                if let Some(t) = p.retransmit_at(rto, hb) {
+                if let Some(t) = p.retransmit_at(pacing) {
                     deadline = deadline.min(t);
                 }
             }

@@ -250,6 +250,49 @@ fn a_follower_that_went_silent_is_pardoned_once_then_only_probed() {
 }
 
 #[test]
+fn a_cut_off_follower_is_probed_rarely_and_contacted_at_once_when_it_asks_for_votes() {
+    let mut c = Cluster::led_by_0(5);
+    let to_4 = |c: &Cluster| {
+        c.sent
+            .iter()
+            .filter(|m| m.src == id(0) && is_append(m) && reached_by(m).contains(&id(4)))
+            .count()
+    };
+
+    // Replica 4 is cut off while puts keep flowing for ten seconds.
+    for i in 0..40 {
+        c.put(0, &format!("p{i}"), "k", &format!("v{i}"));
+        c.run_with(ms(250), &[4]);
+        if i == 15 {
+            c.sent.clear();
+        }
+    }
+    assert_eq!(c.leaders(), vec![id(0)]);
+    // Silent for seconds by then, it is probed every two seconds, not at
+    // every heartbeat interval (which would be 15 contacts in six seconds).
+    let probes = to_4(&c);
+    assert!(
+        (1..=4).contains(&probes),
+        "{probes} contacts in six seconds"
+    );
+
+    // Healed: its next election attempt reaches the leader, which refuses
+    // the vote and contacts it in the same step.
+    c.sent.clear();
+    c.time_out(4);
+    c.deliver(|m| m.src == id(4) && m.dst == id(0));
+    let contact = c
+        .in_flight
+        .iter()
+        .any(|m| m.src == id(0) && m.dst == id(4) && is_append(m));
+    assert!(contact, "the leader answers a vote request with a contact");
+    c.settle();
+    assert_eq!(c.node(4).leader(), Some(id(0)));
+    let caught_up = c.node(4).log().last_index() == c.node(0).log().last_index();
+    assert!(caught_up, "it catches up without waiting for a probe");
+}
+
+#[test]
 fn with_relay_off_a_put_goes_to_two_followers_directly() {
     let mut c = Cluster::with_config(5, |cfg| cfg.relay = false);
     c.time_out(0);
