@@ -20,6 +20,7 @@ impl<SM: StateMachine> Replica<SM> {
     /// Decides what happens to a request now.
     pub(crate) fn route(&mut self, now: Duration, req: Request<SM>) {
         if self.role == Role::Leader {
+            self.note_client_request(now);
             match req.op.clone() {
                 Operation::Command(cmd) => self.propose(now, req, cmd),
                 Operation::Query(_) => {

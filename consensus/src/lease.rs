@@ -25,6 +25,22 @@
 //! A leader whose quorum contact is older than `election_timeout` has
 //! probably been cut off from the majority, which may already have elected
 //! someone else. It steps down, so that clients stop waiting on it.
+//!
+//! ## An idle leader asks for no answers
+//!
+//! Renewing the quorum contact costs answers: two per heartbeat interval,
+//! more after a loss. They buy the lease and check-quorum, and both only
+//! matter to clients. So a leader with no client request for an election
+//! timeout and nothing uncommitted or waiting is *idle*: its periodic
+//! contacts are all quiet, and check-quorum is suspended. Followers still
+//! hear from it, so nobody campaigns. The first request after an idle
+//! spell makes the leader busy again and restarts check-quorum's clock
+//! from that moment; a get waits for the lease as after any lapse
+//! (`lease_probe_targets`). Safety is untouched: reads are only answered
+//! under a lease that a majority confirmed, whatever the leader believes,
+//! and an idle leader cut off by a partition learns the newer term from
+//! the first answer that reaches it, or steps down one election timeout
+//! after a request arrives.
 
 use crate::replica::{Replica, Role};
 use statemachine::StateMachine;
@@ -56,19 +72,43 @@ impl<SM: StateMachine> Replica<SM> {
                 .is_some_and(|t| now < t.saturating_add(self.cfg.lease))
     }
 
+    /// True if at `t` this leader is idle: no client request for an
+    /// election timeout, and nothing uncommitted or waiting. Decided from
+    /// recorded times, not the clock, so that a deadline computed early
+    /// and the check made when it fires agree.
+    pub(crate) fn idle_at(&self, t: Duration) -> bool {
+        self.reads.is_empty()
+            && self.commit >= self.log.last_index()
+            && self
+                .last_client_request
+                .is_none_or(|r| t >= r.saturating_add(self.cfg.election_timeout))
+    }
+
+    /// Records a client request taken by this leader; the first after an
+    /// idle spell restarts check-quorum's clock.
+    pub(crate) fn note_client_request(&mut self, now: Duration) {
+        if self.idle_at(now) {
+            self.busy_since = now;
+        }
+        self.last_client_request = Some(now);
+    }
+
     /// When check-quorum next has to look: an election timeout after the
-    /// quorum contact, or after taking office if that is later.
-    pub(crate) fn check_quorum_deadline(&self) -> Duration {
+    /// quorum contact, or after taking office or getting busy if that is
+    /// later. `None` if the leader will be idle by then.
+    pub(crate) fn check_quorum_deadline(&self) -> Option<Duration> {
         let since = self
             .quorum_contact()
-            .map_or(self.leader_since, |t| t.max(self.leader_since));
-        since.saturating_add(self.cfg.election_timeout)
+            .map_or(self.busy_since, |t| t.max(self.busy_since));
+        let deadline = since.saturating_add(self.cfg.election_timeout);
+        (!self.idle_at(deadline)).then_some(deadline)
     }
 
     /// True when the leader has not confirmed contact with a majority for
-    /// an election timeout (counting from when it became leader).
+    /// an election timeout (counting from when it became leader or busy),
+    /// unless it is idle.
     pub(crate) fn check_quorum_lost(&self, now: Duration) -> bool {
-        now >= self.check_quorum_deadline()
+        self.check_quorum_deadline().is_some_and(|t| now >= t)
     }
 
     /// The followers worth probing early to renew the lease: those not

@@ -60,6 +60,11 @@ pub struct Replica<SM: StateMachine> {
     // Leader state.
     pub(crate) progress: BTreeMap<NodeId, Progress>,
     pub(crate) leader_since: Duration,
+    /// When this leader took office or last got work after being idle;
+    /// check-quorum counts from no earlier than this (`lease.rs`).
+    pub(crate) busy_since: Duration,
+    /// When this leader last took a client request.
+    pub(crate) last_client_request: Option<Duration>,
     /// Index of this term's first entry; reads wait until it is committed.
     pub(crate) term_start: Index,
     /// Since when the oldest uncommitted entry has waited.
@@ -108,6 +113,8 @@ impl<SM: StateMachine> Replica<SM> {
             votes: BTreeSet::new(),
             progress: BTreeMap::new(),
             leader_since: now,
+            busy_since: now,
+            last_client_request: None,
             term_start: 0,
             stalled_since: None,
             reads: Vec::new(),

@@ -51,6 +51,8 @@ impl<SM: StateMachine> Replica<SM> {
         self.leader = Some(self.cfg.id);
         self.leader_contact = Some(now);
         self.leader_since = now;
+        self.busy_since = now;
+        self.last_client_request = None;
         self.votes.clear();
         let last = self.log.last_index();
         self.progress = self
@@ -235,7 +237,12 @@ impl<SM: StateMachine> Replica<SM> {
         let stalled = self.stall_deadline().is_some_and(|t| now >= t);
         let last = self.log.last_index();
         let peers: Vec<NodeId> = self.progress.keys().copied().collect();
-        let keepers = self.lease_keepers(now);
+        // An idle leader asks for no answers (`lease.rs`).
+        let keepers = if self.idle_at(now) {
+            Vec::new()
+        } else {
+            self.lease_keepers(now)
+        };
         let widen_to = if stalled {
             self.widening_targets(now)
         } else {
@@ -339,7 +346,7 @@ impl<SM: StateMachine> Replica<SM> {
     pub(crate) fn leader_deadline(&self) -> Duration {
         let pacing = self.cfg.pacing();
         let last = self.log.last_index();
-        let mut deadline = self.check_quorum_deadline();
+        let mut deadline = self.check_quorum_deadline().unwrap_or(Duration::MAX);
         if let Some(t) = self.stall_deadline() {
             deadline = deadline.min(t);
         }

@@ -312,9 +312,17 @@ fn with_relay_off_a_put_goes_to_two_followers_directly() {
 fn heartbeat_answers_lost_in_one_round_make_the_leader_ask_everyone_next() {
     let mut c = Cluster::led_by_0(5);
     let quiet = |m: &Msg| matches!(&m.body, Body::Append(a) if a.quiet);
+    // A get before each round keeps the leader busy (an idle one asks no
+    // follower to answer); the lease holds, so each is served locally.
+    let busy_round = |c: &mut Cluster, mid: &str| {
+        c.get(0, mid, "k");
+        assert_eq!(c.answers(mid), vec![(id(0), Answer::Read(String::new()))]);
+        c.time_out(0);
+    };
 
-    // An idle round: only a majority's worth of followers is asked to answer.
-    c.time_out(0);
+    // A round with no entries to send: only a majority's worth of
+    // followers is asked to answer.
+    busy_round(&mut c, "g1");
     let appends = c.in_flight.iter().filter(|m| is_append(m)).count();
     let asked = c
         .in_flight
@@ -329,7 +337,7 @@ fn heartbeat_answers_lost_in_one_round_make_the_leader_ask_everyone_next() {
 
     // The next round asks every follower, so one more lost answer cannot
     // cost the leader its office through check-quorum.
-    c.time_out(0);
+    busy_round(&mut c, "g2");
     let appends: Vec<&Msg> = c.in_flight.iter().filter(|m| is_append(m)).collect();
     assert_eq!(appends.len(), 4);
     assert!(
@@ -340,13 +348,44 @@ fn heartbeat_answers_lost_in_one_round_make_the_leader_ask_everyone_next() {
     assert_eq!(c.leaders(), vec![id(0)]);
 
     // Once a round renews the contact, quiet rounds resume.
-    c.time_out(0);
+    busy_round(&mut c, "g3");
     let asked = c
         .in_flight
         .iter()
         .filter(|m| is_append(m) && !quiet(m))
         .count();
     assert_eq!(asked, 2);
+}
+
+#[test]
+fn an_idle_leader_asks_for_no_answers_and_serves_the_next_get_after_one_round() {
+    let mut c = Cluster::led_by_0(5);
+    c.sent.clear();
+
+    // Ten seconds without a client request: followers keep hearing from
+    // the leader, nobody answers, nobody campaigns.
+    c.run(ms(10_000));
+    assert_eq!(c.leaders(), vec![id(0)]);
+    let answers = c
+        .sent
+        .iter()
+        .filter(|m| matches!(m.body, Body::AppendResponse(_)))
+        .count();
+    let contacts = c.sent.iter().filter(|m| is_append(m)).count();
+    assert_eq!(answers, 0, "every periodic contact is quiet");
+    assert!(contacts >= 4 * 20, "{contacts} contacts in ten seconds");
+    assert!(c.sent.iter().all(|m| is_append(m)), "no election");
+
+    // A get finds the lease lapsed: one round of answers renews it.
+    c.sent.clear();
+    c.get(0, "g", "k");
+    assert!(c.answers("g").is_empty(), "not served without a lease");
+    c.run(ms(10));
+    assert_eq!(c.answers("g"), vec![(id(0), Answer::Read(String::new()))]);
+    assert!(c
+        .sent
+        .iter()
+        .any(|m| matches!(m.body, Body::AppendResponse(_))));
 }
 
 #[test]
