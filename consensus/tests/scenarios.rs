@@ -374,7 +374,7 @@ fn an_idle_leader_asks_for_no_answers_and_serves_the_next_get_after_one_round() 
     let contacts = c.sent.iter().filter(|m| is_append(m)).count();
     assert_eq!(answers, 0, "every periodic contact is quiet");
     assert!(contacts >= 4 * 20, "{contacts} contacts in ten seconds");
-    assert!(c.sent.iter().all(|m| is_append(m)), "no election");
+    assert!(c.sent.iter().all(is_append), "no election");
 
     // A get finds the lease lapsed: one round of answers renews it.
     c.sent.clear();
