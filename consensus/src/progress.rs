@@ -11,8 +11,9 @@
 //!
 //! A follower that has left a message unanswered for `silent_after` is
 //! down or cut off by a partition. Probing it every heartbeat interval
-//! would cost two messages a second for nothing, for as long as it stays
-//! away, so it is contacted only every `silent_probe_interval`. Coming back
+//! would cost two and a half messages a second for nothing, for as long
+//! as it stays away, so it is contacted only every
+//! `silent_probe_interval` (see there for why not less often). Coming back
 //! does not wait for that probe: a follower cut off from its leader runs
 //! for election within an election timeout, and a leader answers any vote
 //! request from one of its followers with an immediate contact

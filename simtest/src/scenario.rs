@@ -565,7 +565,7 @@ pub fn run_scenario(scenario: &Scenario) -> Outcome {
                 cfg.heartbeat_interval = t / 3;
                 cfg.lease = t * 5 / 6;
                 cfg.silent_after = t;
-                cfg.silent_probe_interval = t * 5 / 3;
+                cfg.silent_probe_interval = t * 5 / 6;
             }
             let rng = Box::new(StdRng::seed_from_u64(
                 scenario.seed.wrapping_mul(31) + u64::from(me.0),
