@@ -147,6 +147,14 @@ impl Progress {
         self.retransmit_at(pacing).is_some_and(|t| now >= t)
     }
 
+    /// Readies a resend of everything unacknowledged: the cursor goes back
+    /// to what the follower acknowledged, and the retry is counted.
+    pub fn start_retransmission(&mut self) {
+        self.cursor.rewind();
+        self.unacked_since = None;
+        self.retries += 1;
+    }
+
     /// Records a send of entries through `last_index` (none for a
     /// heartbeat); `quiet` sends expect no response.
     pub fn record_send(

@@ -117,9 +117,7 @@ impl<SM: StateMachine> Replica<SM> {
         }
         for peer in &due {
             if let Some(p) = self.progress.get_mut(peer) {
-                p.cursor.rewind();
-                p.unacked_since = None;
-                p.retries += 1;
+                p.start_retransmission();
             }
         }
         self.send_relay(now, &due);

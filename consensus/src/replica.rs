@@ -59,7 +59,6 @@ pub struct Replica<SM: StateMachine> {
 
     // Leader state.
     pub(crate) progress: BTreeMap<NodeId, Progress>,
-    pub(crate) leader_since: Duration,
     /// When this leader took office or last got work after being idle;
     /// check-quorum counts from no earlier than this (`lease.rs`).
     pub(crate) busy_since: Duration,
@@ -112,7 +111,6 @@ impl<SM: StateMachine> Replica<SM> {
             leader_contact: None,
             votes: BTreeSet::new(),
             progress: BTreeMap::new(),
-            leader_since: now,
             busy_since: now,
             last_client_request: None,
             term_start: 0,

@@ -50,7 +50,6 @@ impl<SM: StateMachine> Replica<SM> {
         self.role = Role::Leader;
         self.leader = Some(self.cfg.id);
         self.leader_contact = Some(now);
-        self.leader_since = now;
         self.busy_since = now;
         self.last_client_request = None;
         self.votes.clear();
@@ -259,9 +258,7 @@ impl<SM: StateMachine> Replica<SM> {
             };
             let lags = p.cursor.matched < last;
             if lags && p.retransmit_due(now, pacing) {
-                p.cursor.rewind();
-                p.unacked_since = None;
-                p.retries += 1;
+                p.start_retransmission();
                 // A follower that missed this many is probably down: probe
                 // it with one entry rather than a whole batch.
                 let max_entries = if p.retries > RETRIES_BEFORE_PROBING {
@@ -352,7 +349,8 @@ impl<SM: StateMachine> Replica<SM> {
         }
         for p in self.progress.values() {
             let contact = p.next_contact(pacing);
-            deadline = deadline.min(contact.unwrap_or(self.leader_since));
+            // Never contacted: due at once (`contact_due`).
+            deadline = deadline.min(contact.unwrap_or(Duration::ZERO));
             if p.cursor.matched < last {
                 if let Some(t) = p.retransmit_at(pacing) {
                     deadline = deadline.min(t);
