@@ -44,7 +44,7 @@ impl<SM: StateMachine> Replica<SM> {
     /// follower's next turn, pardoning the missing answer (see the module
     /// docs). Runs before the leader's other timers look at retransmission.
     pub(crate) fn defer_committed_catch_up(&mut self, now: Duration) {
-        let pacing = self.cfg.pacing();
+        let pacing = self.pacing();
         let commit = self.commit;
         for p in self.progress.values_mut() {
             let due = p.retransmit_due(now, pacing);

@@ -11,6 +11,11 @@
 //! A replica cut off by a partition therefore keeps its term; when it
 //! comes back it cannot force a healthy leader to step down.
 //!
+//! An idle leader contacts its followers less often, and says so
+//! (`lease.rs`); a follower that hears it is idle adds the idle heartbeat
+//! interval to the timeout it draws, so it still hears two contacts before
+//! it would campaign.
+//!
 //! ## Granting a vote
 //!
 //! A vote (real or pre) is granted only if the candidate's log is at least
@@ -43,6 +48,15 @@ impl<SM: StateMachine> Replica<SM> {
         let base = self.cfg.election_timeout;
         let jitter = self.rng.gen_range(0..=base.as_micros() as u64);
         self.election_deadline = now + base + Duration::from_micros(jitter);
+    }
+
+    /// The leader said it is idle: it contacts this follower only every
+    /// idle heartbeat interval now, so the timer just started waits that
+    /// much longer (see `Config::idle_heartbeat_interval`).
+    pub(crate) fn expect_idle_leader(&mut self) {
+        self.election_deadline = self
+            .election_deadline
+            .saturating_add(self.cfg.idle_heartbeat_interval);
     }
 
     /// The election timer fired: rehearse, or campaign directly.

@@ -32,8 +32,9 @@
 //! more after a loss. They buy the lease and check-quorum, and both only
 //! matter to clients. So a leader with no client request for an election
 //! timeout and nothing uncommitted or waiting is *idle*: its periodic
-//! contacts are all quiet, and check-quorum is suspended. Followers still
-//! hear from it, so nobody campaigns. The first request after an idle
+//! contacts are all quiet, and check-quorum is suspended. It also contacts
+//! its followers less often (`idle_heartbeat_interval`) and tells them so,
+//! and they wait correspondingly longer before campaigning. The first request after an idle
 //! spell makes the leader busy again and restarts check-quorum's clock
 //! from that moment; a get waits for the lease as after any lapse
 //! (`lease_probe_targets`). Safety is untouched: reads are only answered
@@ -42,6 +43,7 @@
 //! the first answer that reaches it, or steps down one election timeout
 //! after a request arrives.
 
+use crate::progress::Pacing;
 use crate::replica::{Replica, Role};
 use statemachine::StateMachine;
 use std::time::Duration;
@@ -72,16 +74,34 @@ impl<SM: StateMachine> Replica<SM> {
                 .is_some_and(|t| now < t.saturating_add(self.cfg.lease))
     }
 
+    /// From when this leader is idle, if nothing changes: an election
+    /// timeout after the last client request, provided nothing is
+    /// uncommitted or waiting (`None` otherwise). Decided from recorded
+    /// times, not the clock, so that a deadline computed early and the
+    /// check made when it fires agree.
+    pub(crate) fn idle_from(&self) -> Option<Duration> {
+        let settled = self.reads.is_empty() && self.commit >= self.log.last_index();
+        settled.then(|| {
+            self.last_client_request.map_or(Duration::ZERO, |r| {
+                r.saturating_add(self.cfg.election_timeout)
+            })
+        })
+    }
+
     /// True if at `t` this leader is idle: no client request for an
-    /// election timeout, and nothing uncommitted or waiting. Decided from
-    /// recorded times, not the clock, so that a deadline computed early
-    /// and the check made when it fires agree.
+    /// election timeout, and nothing uncommitted or waiting.
     pub(crate) fn idle_at(&self, t: Duration) -> bool {
-        self.reads.is_empty()
-            && self.commit >= self.log.last_index()
-            && self
-                .last_client_request
-                .is_none_or(|r| t >= r.saturating_add(self.cfg.election_timeout))
+        self.idle_from().is_some_and(|from| t >= from)
+    }
+
+    /// The clocks for contacting followers. While idle the leader contacts
+    /// them only every idle heartbeat interval, and says so in each contact
+    /// (`build_append`) so that they wait longer for it.
+    pub(crate) fn pacing(&self) -> Pacing {
+        Pacing {
+            idle_from: self.idle_from(),
+            ..self.cfg.pacing()
+        }
     }
 
     /// Records a client request taken by this leader; the first after an

@@ -34,6 +34,10 @@ pub(crate) struct Pacing {
     pub retransmit: Duration,
     /// The longest a listening follower goes without a contact.
     pub heartbeat: Duration,
+    /// The same while the leader is idle.
+    pub idle_heartbeat: Duration,
+    /// From when the leader is idle, if it will be without a change.
+    pub idle_from: Option<Duration>,
     /// How long a message may go unanswered before the follower is silent.
     pub silent_after: Duration,
     /// How often a silent follower is contacted.
@@ -110,10 +114,19 @@ impl Progress {
     }
 
     /// When the follower is next due a periodic contact: a heartbeat
-    /// interval after the last send, or a silent probe interval.
+    /// interval after the last send (the idle one if the leader is idle
+    /// by then), or a silent probe interval.
     pub fn next_contact(&self, pacing: Pacing) -> Option<Duration> {
-        self.last_sent
-            .map(|t| self.due_after(t, pacing.heartbeat, pacing))
+        self.last_sent.map(|t| {
+            let busy_due = t.saturating_add(pacing.heartbeat);
+            let idle = pacing.idle_from.is_some_and(|from| busy_due >= from);
+            let interval = if idle {
+                pacing.idle_heartbeat
+            } else {
+                pacing.heartbeat
+            };
+            self.due_after(t, interval, pacing)
+        })
     }
 
     /// True when the follower is due a periodic contact at `now`.

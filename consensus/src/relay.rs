@@ -91,7 +91,7 @@ impl<SM: StateMachine> Replica<SM> {
         if !self.cfg.relay || length < 2 {
             return Vec::new();
         }
-        let pacing = self.cfg.pacing();
+        let pacing = self.pacing();
         let last = self.log.last_index();
         let due: Vec<NodeId> = self
             .followers_by_turn(now)

@@ -166,8 +166,9 @@ impl<SM: StateMachine> Replica<SM> {
     }
 
     /// An AppendEntries of this term carrying at most `max_entries` from
-    /// `cursor.next` on, stamped with the time and the commit index (not
-    /// quiet, not relayed); also returns the last index it covers.
+    /// `cursor.next` on, stamped with the time, the commit index and
+    /// whether the leader is idle (not quiet, not relayed); also returns
+    /// the last index it covers.
     pub(crate) fn build_append(
         &self,
         now: Duration,
@@ -184,6 +185,7 @@ impl<SM: StateMachine> Replica<SM> {
             commit: self.commit,
             sent_at: to_micros(now),
             quiet: false,
+            idle: self.idle_at(now),
             relay: None,
         };
         (append, last)
@@ -232,7 +234,7 @@ impl<SM: StateMachine> Replica<SM> {
             self.become_follower(now, self.term, None);
             return;
         }
-        let pacing = self.cfg.pacing();
+        let pacing = self.pacing();
         let stalled = self.stall_deadline().is_some_and(|t| now >= t);
         let last = self.log.last_index();
         let peers: Vec<NodeId> = self.progress.keys().copied().collect();
@@ -341,7 +343,7 @@ impl<SM: StateMachine> Replica<SM> {
 
     /// The earliest time [`Replica::leader_tick`] has work.
     pub(crate) fn leader_deadline(&self) -> Duration {
-        let pacing = self.cfg.pacing();
+        let pacing = self.pacing();
         let last = self.log.last_index();
         let mut deadline = self.check_quorum_deadline().unwrap_or(Duration::MAX);
         if let Some(t) = self.stall_deadline() {
@@ -394,6 +396,9 @@ impl<SM: StateMachine> Replica<SM> {
             self.leader_contact = Some(now);
             self.reset_election_timer(now);
             self.release_held(now);
+        }
+        if req.idle {
+            self.expect_idle_leader();
         }
         let answer = if self.log.matches(req.prev_index, req.prev_term) {
             let merge = self.log.merge(req.prev_index, &req.entries);

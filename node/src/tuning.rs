@@ -3,6 +3,7 @@
 //! | variable | `Config` field | unit |
 //! |---|---|---|
 //! | `KVSTORE_HEARTBEAT_MS` | `heartbeat_interval` | ms |
+//! | `KVSTORE_IDLE_HEARTBEAT_MS` | `idle_heartbeat_interval` | ms |
 //! | `KVSTORE_ELECTION_MS` | `election_timeout` | ms |
 //! | `KVSTORE_LEASE_MS` | `lease` | ms |
 //! | `KVSTORE_RETRANSMIT_MS` | `retransmit_timeout` | ms (fractions allowed) |
@@ -43,6 +44,9 @@ fn flag(name: &str) -> Result<Option<bool>> {
 pub fn apply_env(cfg: &mut Config) -> Result<()> {
     if let Some(d) = millis("KVSTORE_HEARTBEAT_MS")? {
         cfg.heartbeat_interval = d;
+    }
+    if let Some(d) = millis("KVSTORE_IDLE_HEARTBEAT_MS")? {
+        cfg.idle_heartbeat_interval = d;
     }
     if let Some(d) = millis("KVSTORE_ELECTION_MS")? {
         cfg.election_timeout = d;

@@ -563,6 +563,7 @@ pub fn run_scenario(scenario: &Scenario) -> Outcome {
             if let Some(t) = scenario.election_timeout {
                 cfg.election_timeout = t;
                 cfg.heartbeat_interval = t / 3;
+                cfg.idle_heartbeat_interval = t * 5 / 6;
                 cfg.lease = t * 5 / 6;
                 cfg.silent_after = t;
                 cfg.silent_probe_interval = t * 5 / 6;

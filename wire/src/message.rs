@@ -132,6 +132,11 @@ pub struct AppendEntries<C> {
     /// the leader needs neither for commit nor for its lease.
     #[serde(default, skip_serializing_if = "is_false")]
     pub quiet: bool,
+    /// True when the leader is idle (no client work) and contacts its
+    /// followers only every idle heartbeat interval; a follower then waits
+    /// that much longer before it campaigns.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub idle: bool,
     /// Set when the batch travels along a relay chain instead of going
     /// straight from the leader: who leads, who passes it on next, and what
     /// the followers it already passed did with it.

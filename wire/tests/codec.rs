@@ -68,6 +68,7 @@ fn every_body_round_trips() {
             commit: 7,
             sent_at: 123,
             quiet: true,
+            idle: true,
             relay: None,
         }),
         Body::Append(AppendEntries {
@@ -78,6 +79,7 @@ fn every_body_round_trips() {
             commit: 7,
             sent_at: 123,
             quiet: false,
+            idle: false,
             relay: Some(Relay {
                 leader: NodeId(1),
                 path: vec![NodeId(3)],
@@ -214,6 +216,7 @@ fn oversized_append_is_split_into_valid_consecutive_batches() {
         commit: 9,
         sent_at: 0,
         quiet: false,
+        idle: false,
         relay: None,
     }));
     let datagrams = encode_datagrams(&m).unwrap();
