@@ -16,6 +16,25 @@
 //! interval to the timeout it draws, so it still hears two contacts before
 //! it would campaign.
 //!
+//! ## Asking again, and backing off
+//!
+//! A round needs a majority of answers, and one lost request or answer
+//! used to cost a whole election timeout: with 10% loss, a round among
+//! the three replicas of a partition's majority failed about one time in
+//! three, and the cluster stayed leaderless for seconds. So a round asks
+//! once more, after `response_patience`, every peer that has not answered
+//! it yet.
+//!
+//! A round that still does not win was most likely held where a majority
+//! cannot be reached (a partition's minority), or by a replica whose log
+//! is too stale for anyone to vote for it. Repeating it every election
+//! timeout only costs messages, so until the replica hears from a leader
+//! its next timeout is drawn from `[2T, 4T)` instead, and its rounds ask
+//! only once (asking again would cost a minority replica three more
+//! messages a round for peers it cannot reach). A minority replica then
+//! asks about half as often, and a stale one leaves the field to the
+//! others.
+//!
 //! ## Granting a vote
 //!
 //! A vote (real or pre) is granted only if the candidate's log is at least
@@ -43,9 +62,11 @@ use std::time::Duration;
 use wire::{Body, NodeId, VoteRequest, VoteResponse};
 
 impl<SM: StateMachine> Replica<SM> {
-    /// Draws a fresh election timeout starting at `now`.
+    /// Draws a fresh election timeout starting at `now`: from
+    /// `[T, 2T)`, or `[2T, 4T)` after a lost round (see the module docs).
     pub(crate) fn reset_election_timer(&mut self, now: Duration) {
-        let base = self.cfg.election_timeout;
+        let backoff = if self.lost_rounds > 0 { 2 } else { 1 };
+        let base = self.cfg.election_timeout.saturating_mul(backoff);
         let jitter = self.rng.gen_range(0..=base.as_micros() as u64);
         self.election_deadline = now + base + Duration::from_micros(jitter);
     }
@@ -61,6 +82,10 @@ impl<SM: StateMachine> Replica<SM> {
 
     /// The election timer fired: rehearse, or campaign directly.
     pub(crate) fn election_timeout(&mut self, now: Duration) {
+        if matches!(self.role, Role::PreCandidate | Role::Candidate) {
+            // The round this timer was guarding did not win.
+            self.lost_rounds = self.lost_rounds.saturating_add(1);
+        }
         if self.cfg.pre_vote {
             self.start_pre_vote(now);
         } else {
@@ -86,17 +111,7 @@ impl<SM: StateMachine> Replica<SM> {
         // A pre-vote deposes nobody: the replica keeps naming the leader it
         // last followed until a real election starts, as etcd's does.
         self.role = Role::PreCandidate;
-        self.votes.clear();
-        self.votes.insert(self.cfg.id);
-        self.reset_election_timer(now);
-        let ask = VoteRequest {
-            term: self.term + 1,
-            last_log_index: self.log.last_index(),
-            last_log_term: self.log.last_term(),
-            pre_vote: true,
-        };
-        self.ask_everyone(ask);
-        self.count_votes(now);
+        self.start_round(now);
     }
 
     fn start_election(&mut self, now: Duration) {
@@ -105,23 +120,68 @@ impl<SM: StateMachine> Replica<SM> {
         self.voted_for = Some(self.cfg.id);
         self.leader = None;
         self.leader_contact = None;
-        self.votes.clear();
+        self.start_round(now);
+    }
+
+    /// Starts a round of the current role: votes for itself, asks every
+    /// peer, and, unless the last round was lost, arms the timer that asks
+    /// again those that stay silent.
+    fn start_round(&mut self, now: Duration) {
+        self.end_vote_round();
         self.votes.insert(self.cfg.id);
         self.reset_election_timer(now);
-        let ask = VoteRequest {
-            term: self.term,
-            last_log_index: self.log.last_index(),
-            last_log_term: self.log.last_term(),
-            pre_vote: false,
-        };
-        self.ask_everyone(ask);
+        if self.lost_rounds == 0 {
+            self.vote_retry_at = Some(now.saturating_add(self.cfg.response_patience));
+        }
+        if let Some(ask) = self.round_request() {
+            for peer in self.cfg.peers.clone() {
+                self.send(peer, Body::VoteRequest(ask.clone()));
+            }
+        }
         self.count_votes(now);
     }
 
-    fn ask_everyone(&mut self, ask: VoteRequest) {
-        for peer in self.cfg.peers.clone() {
+    /// What the current round asks for, if one is running. A candidate's
+    /// log and term do not change during its round, so asking again sends
+    /// the same request.
+    fn round_request(&self) -> Option<VoteRequest> {
+        let (term, pre_vote) = match self.role {
+            Role::PreCandidate => (self.term + 1, true),
+            Role::Candidate => (self.term, false),
+            _ => return None,
+        };
+        Some(VoteRequest {
+            term,
+            last_log_index: self.log.last_index(),
+            last_log_term: self.log.last_term(),
+            pre_vote,
+        })
+    }
+
+    /// Asks once more the peers that have not answered this round (see the
+    /// module docs).
+    pub(crate) fn retry_vote_requests(&mut self) {
+        self.vote_retry_at = None;
+        let Some(ask) = self.round_request() else {
+            return;
+        };
+        let silent: Vec<NodeId> = self
+            .cfg
+            .peers
+            .iter()
+            .copied()
+            .filter(|p| !self.answered.contains(p))
+            .collect();
+        for peer in silent {
             self.send(peer, Body::VoteRequest(ask.clone()));
         }
+    }
+
+    /// Forgets the current round, if any.
+    pub(crate) fn end_vote_round(&mut self) {
+        self.votes.clear();
+        self.answered.clear();
+        self.vote_retry_at = None;
     }
 
     /// Moves on once a majority has granted this round.
@@ -207,6 +267,7 @@ impl<SM: StateMachine> Replica<SM> {
             _ => return,
         };
         let term_ok = resp.term == expected_term || !self.rules.vote_term_check;
+        self.answered.insert(from);
         if resp.granted && term_ok {
             self.votes.insert(from);
             self.count_votes(now);

@@ -56,6 +56,13 @@ pub struct Replica<SM: StateMachine> {
     pub(crate) leader_contact: Option<Duration>,
     /// Votes (or pre-votes) granted to this replica in the current round.
     pub(crate) votes: BTreeSet<NodeId>,
+    /// Peers that answered the current round, granting or not.
+    pub(crate) answered: BTreeSet<NodeId>,
+    /// When the current round asks again the peers that have not answered.
+    pub(crate) vote_retry_at: Option<Duration>,
+    /// Election rounds lost in a row without hearing from a leader; they
+    /// lengthen the next election timeout (`election.rs`).
+    pub(crate) lost_rounds: u32,
 
     // Leader state.
     pub(crate) progress: BTreeMap<NodeId, Progress>,
@@ -110,6 +117,9 @@ impl<SM: StateMachine> Replica<SM> {
             election_deadline: now,
             leader_contact: None,
             votes: BTreeSet::new(),
+            answered: BTreeSet::new(),
+            vote_retry_at: None,
+            lost_rounds: 0,
             progress: BTreeMap::new(),
             busy_since: now,
             last_client_request: None,
@@ -154,6 +164,8 @@ impl<SM: StateMachine> Replica<SM> {
             _ => {
                 if now >= self.election_deadline {
                     self.election_timeout(now);
+                } else if self.vote_retry_at.is_some_and(|t| now >= t) {
+                    self.retry_vote_requests();
                 }
             }
         }
@@ -163,7 +175,9 @@ impl<SM: StateMachine> Replica<SM> {
     pub fn next_deadline(&self) -> Duration {
         match self.role {
             Role::Leader => self.leader_deadline(),
-            _ => self.election_deadline,
+            _ => self
+                .vote_retry_at
+                .map_or(self.election_deadline, |t| t.min(self.election_deadline)),
         }
     }
 
@@ -250,7 +264,10 @@ impl<SM: StateMachine> Replica<SM> {
         self.role = Role::Follower;
         self.leader = leader;
         self.leader_contact = leader.map(|_| now);
-        self.votes.clear();
+        self.end_vote_round();
+        if leader.is_some() {
+            self.lost_rounds = 0;
+        }
         if was_leader {
             self.progress.clear();
             self.unsent_proposals = None;

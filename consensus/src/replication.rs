@@ -52,7 +52,8 @@ impl<SM: StateMachine> Replica<SM> {
         self.leader_contact = Some(now);
         self.busy_since = now;
         self.last_client_request = None;
-        self.votes.clear();
+        self.end_vote_round();
+        self.lost_rounds = 0;
         let last = self.log.last_index();
         self.progress = self
             .cfg
@@ -394,6 +395,7 @@ impl<SM: StateMachine> Replica<SM> {
             self.become_follower(now, req.term, Some(leader));
         } else {
             self.leader_contact = Some(now);
+            self.lost_rounds = 0;
             self.reset_election_timer(now);
             self.release_held(now);
         }

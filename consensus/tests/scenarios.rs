@@ -413,6 +413,70 @@ fn an_idle_leaders_followers_wait_for_it_longer_and_lose_a_contact_without_campa
 }
 
 #[test]
+fn a_lost_vote_answer_is_asked_for_again_at_once_and_the_round_still_wins() {
+    let mut c = Cluster::new(5);
+    let cut_off = |m: &Msg| touches(m, 3) || touches(m, 4);
+    c.time_out(0);
+    let started = c.now;
+    c.drop_where(cut_off);
+    c.deliver(|_| true);
+    // Both reachable voters grant the pre-vote, but 2's answer is lost:
+    // with 1's, that is two of the three needed.
+    c.drop_where(|m| m.src == id(2));
+    c.deliver(|_| true);
+    assert_eq!(c.node(0).role(), Role::PreCandidate);
+
+    // A few milliseconds later it asks again, only those that did not answer.
+    c.sent.clear();
+    c.time_out(0);
+    assert!(
+        c.now - started < ms(10),
+        "asked again at {:?}",
+        c.now - started
+    );
+    let asked: Vec<_> = c.sent.iter().map(|m| m.dst).collect();
+    assert_eq!(asked, vec![id(2), id(3), id(4)]);
+    assert!(c
+        .sent
+        .iter()
+        .all(|m| matches!(m.body, Body::VoteRequest(_))));
+
+    // 2 answers this time; the election then runs as usual.
+    settle_losing(&mut c, cut_off);
+    assert_eq!(c.leaders(), vec![id(0)]);
+    assert!(
+        c.now - started < ms(10),
+        "no election timeout was waited out"
+    );
+}
+
+#[test]
+fn a_replica_cut_off_in_a_minority_asks_for_votes_half_as_often() {
+    let mut c = Cluster::led_by_0(5);
+    // 3 and 4 are cut off together for twenty seconds. Each round of 4's
+    // asks 3 once: 3 always answers, so it is never asked again.
+    c.sent.clear();
+    c.run_with(ms(20_000), &[3, 4]);
+    let rounds = c
+        .sent
+        .iter()
+        .filter(|m| m.src == id(4) && m.dst == id(3))
+        .filter(|m| matches!(m.body, Body::VoteRequest(_)))
+        .count();
+    // Without backing off: a round every 1.2-2.4 s, about eleven.
+    assert!(
+        (3..=7).contains(&rounds),
+        "{rounds} rounds in twenty seconds"
+    );
+    assert_eq!(c.leaders(), vec![id(0)]);
+
+    // Healed: it hears from the leader again (within a silent probe).
+    c.run(ms(1_500));
+    assert_eq!(c.node(4).leader(), Some(id(0)));
+    assert_eq!(c.node(3).leader(), Some(id(0)));
+}
+
+#[test]
 fn a_split_vote_elects_nobody_and_a_later_term_elects_one() {
     let mut c = Cluster::with_config(4, |cfg| cfg.pre_vote = false);
     c.time_out(0);
