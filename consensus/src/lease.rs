@@ -34,14 +34,14 @@
 //! timeout and nothing uncommitted or waiting is *idle*: its periodic
 //! contacts are all quiet, and check-quorum is suspended. It also contacts
 //! its followers less often (`idle_heartbeat_interval`) and tells them so,
-//! and they wait correspondingly longer before campaigning. The first request after an idle
-//! spell makes the leader busy again and restarts check-quorum's clock
-//! from that moment; a get waits for the lease as after any lapse
-//! (`lease_probe_targets`). Safety is untouched: reads are only answered
-//! under a lease that a majority confirmed, whatever the leader believes,
-//! and an idle leader cut off by a partition learns the newer term from
-//! the first answer that reaches it, or steps down one election timeout
-//! after a request arrives.
+//! and they wait correspondingly longer before campaigning. The first
+//! request after an idle spell makes the leader busy again and restarts
+//! check-quorum's clock from that moment; a get waits for the lease as
+//! after any lapse (`lease_probe_targets`). Safety is untouched: reads are
+//! only answered under a lease that a majority confirmed, whatever the
+//! leader believes, and an idle leader cut off by a partition learns the
+//! newer term from the first answer that reaches it, or steps down one
+//! election timeout after a request arrives.
 
 use crate::progress::Pacing;
 use crate::replica::{Replica, Role};
