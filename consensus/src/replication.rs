@@ -395,7 +395,6 @@ impl<SM: StateMachine> Replica<SM> {
             self.become_follower(now, req.term, Some(leader));
         } else {
             self.leader_contact = Some(now);
-            self.lost_rounds = 0;
             self.reset_election_timer(now);
             self.release_held(now);
         }
