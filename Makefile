@@ -4,13 +4,16 @@
 #   make test     every test: Rust crates (with the seeded simulations) and
 #                 the Python simulator's own tests
 #   make bench    the canonical suite K times under ./run (K=3 by default)
+#   make bench-elections
+#                 leaderless time and vote messages after a leader fault,
+#                 in the deterministic simulation (same numbers every run)
 #   make clean    remove build products
 
 CARGO ?= cargo
 PYTHON ?= python3
 K ?= 3
 
-.PHONY: all build test test-rust test-sim lint bench clean
+.PHONY: all build test test-rust test-sim lint bench bench-elections clean
 
 all: build
 
@@ -32,6 +35,9 @@ lint:
 
 bench: build
 	$(PYTHON) simulator/bench.py -k $(K)
+
+bench-elections:
+	$(CARGO) bench -p simtest --bench elections
 
 clean:
 	$(CARGO) clean

@@ -20,6 +20,7 @@ use statemachine::{KvCommand, KvStore, Recorder};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::time::Duration;
+use wire::Body;
 
 /// A fault the scenario injects.
 #[derive(Clone, Debug)]
@@ -191,6 +192,54 @@ impl Scenario {
         s
     }
 
+    /// Five replicas on the default timers, a network like `./run`'s
+    /// (one-way delays of 50-300 µs, loss `drop`, nothing duplicated or
+    /// held up), clients sending about eight requests a second, and one
+    /// leader crash four seconds in. The loss lasts for the whole fault
+    /// phase, so the next election runs under it. For availability
+    /// benchmarks.
+    pub fn leader_crash(seed: u64, drop: f64) -> Self {
+        Scenario::one_fault(
+            seed,
+            drop,
+            vec![(Duration::from_secs(4), Fault::CrashLeader)],
+        )
+    }
+
+    /// As [`Scenario::leader_crash`], but the leader is cut off with one
+    /// follower for three seconds (as in `advanced-1`'s hard partitions)
+    /// instead of crashing.
+    pub fn isolated_leader(seed: u64, drop: f64) -> Self {
+        Scenario::one_fault(
+            seed,
+            drop,
+            vec![
+                (Duration::from_secs(4), Fault::IsolateLeader),
+                (Duration::from_secs(7), Fault::Heal),
+            ],
+        )
+    }
+
+    fn one_fault(seed: u64, drop: f64, faults: Vec<(Duration, Fault)>) -> Self {
+        let mut s = Scenario::random(seed);
+        s.replicas = 5;
+        s.net = NetConfig {
+            drop,
+            duplicate: 0.0,
+            min_delay: Duration::from_micros(50),
+            max_delay: Duration::from_micros(300),
+            long_delay_chance: 0.0,
+            long_delay: Duration::ZERO,
+        };
+        s.faults = faults;
+        s.fault_phase = Duration::from_secs(14);
+        s.calm_phase = Duration::from_secs(6);
+        s.requests = 130;
+        s.relay = true;
+        s.bursts = false;
+        s
+    }
+
     /// A harsher scenario for hunting protocol bugs: five replicas, many
     /// leader changes (partitions, isolated leaders, crashes), heavy loss,
     /// duplication and long delays, no pre-vote (so elections compete),
@@ -241,6 +290,11 @@ pub struct Outcome {
     pub events: u64,
     /// The readable trace, if asked for.
     pub trace: Vec<String>,
+    /// When each new leader took over: the first replica to lead a term
+    /// higher than any led before. For availability benchmarks.
+    pub leaders_elected: Vec<Duration>,
+    /// When each vote request or vote answer (real or pre-vote) was sent.
+    pub vote_messages: Vec<Duration>,
 }
 
 #[derive(Debug)]
@@ -353,6 +407,9 @@ impl World {
         let log_changed = before.0 != after.0 || before.1 != after.1;
         let deadline = r.next_deadline();
         for msg in out.messages {
+            if matches!(msg.body, Body::VoteRequest(_) | Body::VoteResponse(_)) {
+                self.outcome.vote_messages.push(now);
+            }
             let delays = self.net.fate(&mut self.rng, msg.src, msg.dst);
             if delays.is_empty() {
                 self.note(|| format!("lost    {:?}->{:?} {:?}", msg.src, msg.dst, msg.body));
@@ -387,6 +444,7 @@ impl World {
         }
         if let Some(term) = new_leader_term {
             self.newest_leader_term = term;
+            self.outcome.leaders_elected.push(now);
             if let Some((min, max)) = self.depose_new_leaders {
                 let d = self.rng.gen_range(min..max);
                 self.push(now + d, Event::Depose(id, term));

@@ -14,6 +14,13 @@ fn env_u64(name: &str, default: u64) -> u64 {
         .unwrap_or(default)
 }
 
+fn env_drop() -> f64 {
+    std::env::var("SIMTEST_DROP")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0.1)
+}
+
 #[test]
 fn random_fault_scenarios_keep_every_invariant() {
     let count = env_u64("SIMTEST_SEEDS", 2000);
@@ -40,7 +47,9 @@ fn random_fault_scenarios_keep_every_invariant() {
 }
 
 /// Replays `SIMTEST_SEED` alone and prints its trace
-/// (`SIMTEST_PROFILE=stormy` or `leader_churn` for the bug-hunting scenarios).
+/// (`SIMTEST_PROFILE=stormy` or `leader_churn` for the bug-hunting scenarios,
+/// `leader_crash` or `isolated_leader` for the election benchmark's, at
+/// the loss `SIMTEST_DROP`, default 0.1).
 #[test]
 fn replay() {
     let Ok(seed) = std::env::var("SIMTEST_SEED") else {
@@ -50,6 +59,8 @@ fn replay() {
     let mut scenario = match std::env::var("SIMTEST_PROFILE").as_deref() {
         Ok("stormy") => Scenario::stormy(seed),
         Ok("leader_churn") => Scenario::leader_churn(seed),
+        Ok("leader_crash") => Scenario::leader_crash(seed, env_drop()),
+        Ok("isolated_leader") => Scenario::isolated_leader(seed, env_drop()),
         _ => Scenario::random(seed),
     };
     scenario.trace = true;
