@@ -22,18 +22,25 @@
 //! used to cost a whole election timeout: with 10% loss, a round among
 //! the three replicas of a partition's majority failed about one time in
 //! three, and the cluster stayed leaderless for seconds. So a round asks
-//! once more, after `response_patience`, every peer that has not answered
-//! it yet.
+//! again, `response_patience` after it started, every peer that has not
+//! answered it yet.
+//!
+//! A pre-vote round asks again once: it may be held where no majority
+//! can be reached (a partition's minority), and there every request is
+//! lost. A real round, when pre-vote is on, follows a pre-vote that a
+//! majority granted a moment before, so its peers are reachable and a
+//! missing answer was lost: it asks again up to three times, waiting
+//! twice as long each time (5, 10, 20 ms), before the election timer
+//! would start the whole election over. At 30% loss this took the 99th
+//! percentile of the time without a leader after a crash from 10 s to
+//! about 3 s (`make bench-elections`).
 //!
 //! A round that still does not win was most likely held where a majority
-//! cannot be reached (a partition's minority), or by a replica whose log
-//! is too stale for anyone to vote for it. Repeating it every election
-//! timeout only costs messages, so until the replica hears from a leader
-//! its next timeout is drawn from `[2T, 4T)` instead, and its rounds ask
-//! only once (asking again would cost a minority replica three more
-//! messages a round for peers it cannot reach). A minority replica then
-//! asks about half as often, and a stale one leaves the field to the
-//! others.
+//! cannot be reached, or by a replica whose log is too stale for anyone
+//! to vote for it. Repeating it every election timeout only costs
+//! messages, so until the replica hears from a leader its next timeout is
+//! drawn from `[2T, 4T)` instead: a minority replica asks about half as
+//! often, and a stale one leaves the field to the others.
 //!
 //! ## Granting a vote
 //!
@@ -124,15 +131,12 @@ impl<SM: StateMachine> Replica<SM> {
     }
 
     /// Starts a round of the current role: votes for itself, asks every
-    /// peer, and, unless the last round was lost, arms the timer that asks
-    /// again those that stay silent.
+    /// peer, and arms the timer that asks again those that stay silent.
     fn start_round(&mut self, now: Duration) {
         self.end_vote_round();
         self.votes.insert(self.cfg.id);
         self.reset_election_timer(now);
-        if self.lost_rounds == 0 {
-            self.vote_retry_at = Some(now.saturating_add(self.cfg.response_patience));
-        }
+        self.vote_retry_at = Some(now.saturating_add(self.cfg.response_patience));
         if let Some(ask) = self.round_request() {
             for peer in self.cfg.peers.clone() {
                 self.send(peer, Body::VoteRequest(ask.clone()));
@@ -158,10 +162,26 @@ impl<SM: StateMachine> Replica<SM> {
         })
     }
 
-    /// Asks once more the peers that have not answered this round (see the
-    /// module docs).
-    pub(crate) fn retry_vote_requests(&mut self) {
-        self.vote_retry_at = None;
+    /// How many times a round asks its silent peers again (see the module
+    /// docs).
+    fn vote_retry_limit(&self) -> u32 {
+        match self.role {
+            Role::Candidate if self.cfg.pre_vote => 3,
+            _ => 1,
+        }
+    }
+
+    /// Asks again the peers that have not answered this round and, if the
+    /// round may ask once more, arms the next retry at twice the wait.
+    pub(crate) fn retry_vote_requests(&mut self, now: Duration) {
+        self.vote_retries += 1;
+        self.vote_retry_at = (self.vote_retries < self.vote_retry_limit()).then(|| {
+            let wait = self
+                .cfg
+                .response_patience
+                .saturating_mul(1 << self.vote_retries);
+            now.saturating_add(wait)
+        });
         let Some(ask) = self.round_request() else {
             return;
         };
@@ -182,6 +202,7 @@ impl<SM: StateMachine> Replica<SM> {
         self.votes.clear();
         self.answered.clear();
         self.vote_retry_at = None;
+        self.vote_retries = 0;
     }
 
     /// Moves on once a majority has granted this round.

@@ -60,6 +60,8 @@ pub struct Replica<SM: StateMachine> {
     pub(crate) answered: BTreeSet<NodeId>,
     /// When the current round asks again the peers that have not answered.
     pub(crate) vote_retry_at: Option<Duration>,
+    /// How many times the current round has asked again.
+    pub(crate) vote_retries: u32,
     /// Election rounds lost in a row without hearing from a leader; they
     /// lengthen the next election timeout (`election.rs`).
     pub(crate) lost_rounds: u32,
@@ -119,6 +121,7 @@ impl<SM: StateMachine> Replica<SM> {
             votes: BTreeSet::new(),
             answered: BTreeSet::new(),
             vote_retry_at: None,
+            vote_retries: 0,
             lost_rounds: 0,
             progress: BTreeMap::new(),
             busy_since: now,
@@ -165,7 +168,7 @@ impl<SM: StateMachine> Replica<SM> {
                 if now >= self.election_deadline {
                     self.election_timeout(now);
                 } else if self.vote_retry_at.is_some_and(|t| now >= t) {
-                    self.retry_vote_requests();
+                    self.retry_vote_requests(now);
                 }
             }
         }

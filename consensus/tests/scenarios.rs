@@ -451,6 +451,50 @@ fn a_lost_vote_answer_is_asked_for_again_at_once_and_the_round_still_wins() {
 }
 
 #[test]
+fn a_candidate_asks_a_silent_voter_again_up_to_three_times_and_wins() {
+    let mut c = Cluster::led_by_0(5);
+    c.crash(0);
+    // The follower whose timer fires first campaigns, with one of the
+    // others cut off: it needs both remaining voters.
+    let mut followers: Vec<u16> = (1..5).collect();
+    followers.sort_by_key(|&n| c.node(n).next_deadline());
+    let (candidate, voter, cut) = (followers[0], followers[1], followers[3]);
+    let term = c.node(candidate).term();
+    let real_vote_request_to_voter = |m: &Msg| {
+        m.src == id(candidate)
+            && m.dst == id(voter)
+            && matches!(&m.body, Body::VoteRequest(r) if !r.pre_vote)
+    };
+    c.sent.clear();
+    c.time_out(candidate);
+    let started = c.now;
+    // The pre-vote wins, so the candidate campaigns; its request for the
+    // voter's real vote is lost, and so are the first two times it asks
+    // again (5 and 15 ms in). The third (35 ms in) gets through.
+    let mut lost = 0;
+    c.run_losing(ms(40), |m| {
+        if real_vote_request_to_voter(m) && lost < 3 {
+            lost += 1;
+            return true;
+        }
+        touches(m, cut)
+    });
+    let asked = c
+        .sent
+        .iter()
+        .filter(|m| real_vote_request_to_voter(m))
+        .count();
+    assert_eq!(asked, 4, "asked once, then again three times");
+    assert_eq!(c.leaders(), vec![id(candidate)]);
+    assert_eq!(
+        c.node(candidate).term(),
+        term + 1,
+        "one election was enough"
+    );
+    assert!(c.now - started <= ms(40));
+}
+
+#[test]
 fn a_replica_cut_off_in_a_minority_asks_for_votes_half_as_often() {
     let mut c = Cluster::led_by_0(5);
     // 3 and 4 are cut off together for twenty seconds. Each round of 4's
