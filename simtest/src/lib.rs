@@ -15,6 +15,10 @@
 //! - [`invariants`]: the safety properties checked after every step.
 //! - [`linearizability`]: the per-key register check of the client history.
 //!
+//! `benches/elections.rs` uses the same scenarios to measure availability:
+//! how long a cluster goes without a leader after a leader fault, and what
+//! the elections cost in messages (`make bench-elections`).
+//!
 //! What this crate must not do: reach into the core's internals. It sees
 //! replicas only through their public API, as the `node` binary does.
 
