@@ -512,6 +512,15 @@ fn a_replica_cut_off_in_a_minority_asks_for_votes_half_as_often() {
         (3..=7).contains(&rounds),
         "{rounds} rounds in twenty seconds"
     );
+    // Every round asks the peers it cannot reach twice: once, and once
+    // more 5 ms later.
+    let asked_0 = c
+        .sent
+        .iter()
+        .filter(|m| m.src == id(4) && m.dst == id(0))
+        .filter(|m| matches!(m.body, Body::VoteRequest(_)))
+        .count();
+    assert_eq!(asked_0, 2 * rounds);
     assert_eq!(c.leaders(), vec![id(0)]);
 
     // Healed: it hears from the leader again (within a silent probe).
