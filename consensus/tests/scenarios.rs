@@ -16,6 +16,15 @@ fn settle_losing(c: &mut Cluster, lost: impl Fn(&Msg) -> bool) {
     }
 }
 
+/// How many vote requests (real or pre-vote) `from` sent `to`.
+fn vote_requests(c: &Cluster, from: u16, to: u16) -> usize {
+    c.sent
+        .iter()
+        .filter(|m| m.src == id(from) && m.dst == id(to))
+        .filter(|m| matches!(m.body, Body::VoteRequest(_)))
+        .count()
+}
+
 /// Involves replica `n`, as sender or receiver.
 fn touches(m: &Msg, n: u16) -> bool {
     m.src == id(n) || m.dst == id(n)
@@ -501,12 +510,7 @@ fn a_replica_cut_off_in_a_minority_asks_for_votes_half_as_often() {
     // asks 3 once: 3 always answers, so it is never asked again.
     c.sent.clear();
     c.run_with(ms(20_000), &[3, 4]);
-    let rounds = c
-        .sent
-        .iter()
-        .filter(|m| m.src == id(4) && m.dst == id(3))
-        .filter(|m| matches!(m.body, Body::VoteRequest(_)))
-        .count();
+    let rounds = vote_requests(&c, 4, 3);
     // Without backing off: a round every 1.2-2.4 s, about eleven.
     assert!(
         (3..=7).contains(&rounds),
@@ -514,12 +518,7 @@ fn a_replica_cut_off_in_a_minority_asks_for_votes_half_as_often() {
     );
     // Every round asks the peers it cannot reach twice: once, and once
     // more 5 ms later.
-    let asked_0 = c
-        .sent
-        .iter()
-        .filter(|m| m.src == id(4) && m.dst == id(0))
-        .filter(|m| matches!(m.body, Body::VoteRequest(_)))
-        .count();
+    let asked_0 = vote_requests(&c, 4, 0);
     assert_eq!(asked_0, 2 * rounds);
     assert_eq!(c.leaders(), vec![id(0)]);
 

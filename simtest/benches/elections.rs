@@ -14,10 +14,8 @@
 //! deterministic: the same seeds print the same numbers on any machine,
 //! so two builds compare exactly.
 
+use simtest::scenario::ONE_FAULT_AT as FAULT_AT;
 use simtest::{run_scenario, Outcome, Scenario};
-use std::time::Duration;
-
-const FAULT_AT: Duration = Duration::from_secs(4);
 
 fn percentile(sorted: &[u64], q: f64) -> u64 {
     if sorted.is_empty() {

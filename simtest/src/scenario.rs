@@ -22,6 +22,10 @@ use std::collections::BinaryHeap;
 use std::time::Duration;
 use wire::Body;
 
+/// When the fault of [`Scenario::leader_crash`] and
+/// [`Scenario::isolated_leader`] strikes.
+pub const ONE_FAULT_AT: Duration = Duration::from_secs(4);
+
 /// A fault the scenario injects.
 #[derive(Clone, Debug)]
 pub enum Fault {
@@ -199,11 +203,7 @@ impl Scenario {
     /// phase, so the next election runs under it. For availability
     /// benchmarks.
     pub fn leader_crash(seed: u64, drop: f64) -> Self {
-        Scenario::one_fault(
-            seed,
-            drop,
-            vec![(Duration::from_secs(4), Fault::CrashLeader)],
-        )
+        Scenario::one_fault(seed, drop, vec![(ONE_FAULT_AT, Fault::CrashLeader)])
     }
 
     /// As [`Scenario::leader_crash`], but the leader is cut off with one
@@ -214,8 +214,8 @@ impl Scenario {
             seed,
             drop,
             vec![
-                (Duration::from_secs(4), Fault::IsolateLeader),
-                (Duration::from_secs(7), Fault::Heal),
+                (ONE_FAULT_AT, Fault::IsolateLeader),
+                (ONE_FAULT_AT + Duration::from_secs(3), Fault::Heal),
             ],
         )
     }
