@@ -199,6 +199,15 @@ impl Progress {
         self.confirmed_contact = Some(self.confirmed_contact.map_or(sent_at, |c| c.max(sent_at)));
     }
 
+    /// Records a rejection with the follower's hint. The rejected batch was
+    /// answered, so the retransmission clock stops; the resend that follows
+    /// starts it again. Left running, it would fire one timeout after the
+    /// rejected batch, most likely before the resend could be answered.
+    pub fn record_rejection(&mut self, hint: u64) {
+        self.cursor.rejected(hint);
+        self.unacked_since = None;
+    }
+
     /// Records an acknowledgement through `match_index`; restarts the
     /// retransmission clock if later sends are still outstanding.
     pub fn record_ack(&mut self, now: Duration, match_index: u64) {

@@ -109,7 +109,7 @@ impl<SM: StateMachine> Replica<SM> {
         let start = due
             .iter()
             .filter_map(|peer| self.progress.get(peer))
-            .map(|p| p.cursor.matched + 1)
+            .map(|p| p.cursor.resend_from)
             .min()
             .unwrap_or(1);
         if !self.one_batch_reaches_end(start) {
@@ -137,10 +137,7 @@ impl<SM: StateMachine> Replica<SM> {
             .map(|p| p.cursor.next)
             .min()
             .unwrap_or(1);
-        let from = Cursor {
-            next: start,
-            matched: 0,
-        };
+        let from = Cursor::starting_at(start);
         let (append, last) = self.build_append(now, from, self.cfg.max_batch);
         let append = AppendEntries {
             relay: Some(Relay {

@@ -484,7 +484,7 @@ impl<SM: StateMachine> Replica<SM> {
             // caught-up one waits for its next periodic batch.
             p.cursor.next <= last && last + 1 - p.cursor.next >= max_batch
         } else {
-            p.cursor.rejected(match_index.min(last));
+            p.record_rejection(match_index.min(last));
             true
         };
         if resend {

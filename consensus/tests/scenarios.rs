@@ -565,6 +565,50 @@ fn a_replica_refuses_its_vote_to_a_candidate_with_a_staler_log() {
 }
 
 #[test]
+fn a_new_leaders_lost_first_append_is_resent_alone_not_with_the_whole_log() {
+    let mut c = Cluster::led_by_0(5);
+    for i in 0..100 {
+        c.put(0, &format!("p{i}"), "k", &format!("v{i}"));
+        c.settle();
+    }
+    c.run(ms(1000));
+    let last = c.node(1).log().last_index();
+    assert!(last > 64, "the log spans more than one batch: {last}");
+    c.crash(0);
+
+    // A new leader is elected; its first append to one follower is lost.
+    let mut lost_to = None;
+    c.run_losing(ms(3000), |m| {
+        let new_term_append = matches!(&m.body, Body::Append(a) if a.term > 1);
+        if lost_to.is_none() && new_term_append && m.dst != id(0) {
+            lost_to = Some(m.dst);
+            return true;
+        }
+        false
+    });
+    let lost_to = lost_to.expect("the new leader sent appends");
+    let leaders = c.leaders();
+    assert_eq!(leaders.len(), 1);
+    let leader = leaders[0];
+
+    // Every follower already held the old log, so the resend (and every
+    // probe of the crashed replica) carries only the new term's first
+    // entry, never the log from index 1.
+    let largest = c
+        .sent
+        .iter()
+        .filter(|m| m.src == leader)
+        .filter_map(|m| match &m.body {
+            Body::Append(a) if a.term > 1 => Some(a.entries.len()),
+            _ => None,
+        })
+        .max();
+    assert_eq!(largest, Some(1));
+    assert_eq!(c.log_terms(lost_to.0), c.log_terms(leader.0));
+    assert_eq!(c.node(lost_to.0).log().last_index(), last + 1);
+}
+
+#[test]
 fn an_isolated_leader_steps_down_and_its_unreplicated_put_is_redirected() {
     let mut c = Cluster::new(5);
     c.time_out(0);

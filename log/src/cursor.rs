@@ -8,14 +8,30 @@ use wire::{Entry, Index, Term};
 /// `matched` is proven (the follower acknowledged it); `next` is optimistic
 /// (entries before it have been sent, perhaps not yet received). Sending
 /// advances `next` at once so that new entries stream without waiting for
-/// each acknowledgement; a rejection or a retransmission timeout pulls it
-/// back to what is proven.
+/// each acknowledgement; a rejection pulls it back to the follower's hint,
+/// and a retransmission timeout back to `resend_from`.
+///
+/// ## Why a retransmission does not go back to `matched`
+///
+/// A new leader knows nothing of its followers: `matched` is 0 for all of
+/// them, and its first batch probes the end of its log, where a follower
+/// that kept up already is. If that probe, or the resend after a
+/// rejection, is lost, going back to `matched + 1` would resend the whole
+/// log from index 1, in full batches, to a follower that most likely
+/// lacks one entry or none. Under 10% loss a new leader did that to one
+/// follower in two. The point being probed has not been disproven; only a
+/// rejection moves it back. So a retransmission resends the probe.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Cursor {
     /// The next index to send.
     pub next: Index,
     /// The highest index known to be replicated on the follower.
     pub matched: Index,
+    /// Where a retransmission starts: `matched + 1` once the follower has
+    /// acknowledged the point being probed, the probe itself until then
+    /// (the leader's log end when it took office, or the follower's hint
+    /// after a rejection). Always between `matched + 1` and `next`.
+    pub resend_from: Index,
 }
 
 /// A slice of the log ready to go to one follower.
@@ -39,9 +55,15 @@ impl<C> Batch<'_, C> {
 impl Cursor {
     /// A fresh leader's guess for a follower: "your log is like mine".
     pub fn new(leader_last_index: Index) -> Self {
+        Cursor::starting_at(leader_last_index + 1)
+    }
+
+    /// A cursor that has proven nothing and sends from `next` on.
+    pub fn starting_at(next: Index) -> Self {
         Cursor {
-            next: leader_last_index + 1,
+            next,
             matched: 0,
+            resend_from: next,
         }
     }
 
@@ -68,18 +90,21 @@ impl Cursor {
         let grew = match_index > self.matched;
         self.matched = self.matched.max(match_index);
         self.next = self.next.max(self.matched + 1);
+        self.resend_from = self.resend_from.max(self.matched + 1);
         grew
     }
 
-    /// Records a rejected batch with the follower's hint: resend from
+    /// Records a rejected batch with the follower's hint: probe from
     /// `hint + 1`, but never before what is already proven.
     pub fn rejected(&mut self, hint: Index) {
         self.next = (hint + 1).max(self.matched + 1);
+        self.resend_from = self.next;
     }
 
-    /// Forgets what was sent but not acknowledged, so it is sent again.
+    /// Forgets what was sent but not acknowledged, so it is sent again
+    /// from `resend_from`.
     pub fn rewind(&mut self) {
-        self.next = self.matched + 1;
+        self.next = self.resend_from;
     }
 
     /// True when the follower lacks entries that the leader holds.

@@ -108,7 +108,10 @@ fn cursor_streams_optimistically_and_rewinds_on_timeout() {
     assert!(!c.has_unsent(&log));
     assert!(c.lags(&log), "sent is not acknowledged");
     c.rewind();
-    assert_eq!(c.next, 1, "nothing proven yet");
+    assert_eq!(
+        c.next, 3,
+        "nothing proven, nothing disproven: resend the probe"
+    );
     assert!(c.acknowledged(4));
     assert!(!c.acknowledged(3), "old acks do not move matched back");
     assert_eq!((c.matched, c.next), (4, 5));
@@ -129,4 +132,29 @@ fn cursor_batches_are_bounded_and_rejections_never_undo_proof() {
     let empty = Cursor::new(100).batch(&log, 32);
     assert!(empty.entries.is_empty(), "up to date: a heartbeat");
     assert_eq!((empty.prev_index, empty.prev_term), (100, 1));
+}
+
+#[test]
+fn a_new_leaders_retransmission_resends_its_probe_not_the_whole_log() {
+    let log = log_of(&[1; 135]);
+    let mut c = Cursor::new(135);
+    c.sent(c.batch(&log, 64).last_index());
+    c.rejected(134);
+    assert_eq!(c.next, 135, "the follower lacks only entry 135");
+    let resend = c.batch(&log, 64);
+    assert_eq!((resend.prev_index, resend.entries.len()), (134, 1));
+    c.sent(resend.last_index());
+    c.rewind();
+    assert_eq!(
+        c.next, 135,
+        "the resend was lost: send it again, not from 1"
+    );
+    c.rejected(99);
+    c.sent(c.batch(&log, 64).last_index());
+    c.rewind();
+    assert_eq!(c.next, 100, "a deeper rejection moves the probe back");
+    assert!(c.acknowledged(120));
+    c.sent(c.batch(&log, 64).last_index());
+    c.rewind();
+    assert_eq!(c.next, 121, "once acknowledged, resend from what is proven");
 }
