@@ -186,6 +186,7 @@ impl<SM: StateMachine> Replica<SM> {
             follower: self.cfg.id,
             success: answer.success,
             match_index: answer.match_index,
+            hint_term: answer.hint_term,
         });
         append.relay = Some(relay);
         self.send(next, Body::Append(append));

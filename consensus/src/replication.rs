@@ -41,7 +41,7 @@ use raft_log::Cursor;
 use statemachine::StateMachine;
 use std::cmp::Reverse;
 use std::time::Duration;
-use wire::{AppendEntries, AppendResponse, Body, Entry, Index, NodeId};
+use wire::{AppendEntries, AppendResponse, Body, Entry, Index, NodeId, RelayReport};
 
 impl<SM: StateMachine> Replica<SM> {
     /// Won the election: take over the log, append this term's no-op so
@@ -385,6 +385,7 @@ impl<SM: StateMachine> Replica<SM> {
                 term: self.term,
                 success: false,
                 match_index: self.log.last_index(),
+                hint_term: None,
                 sent_at: req.sent_at,
                 relayed: Vec::new(),
             };
@@ -415,14 +416,17 @@ impl<SM: StateMachine> Replica<SM> {
                 term: self.term,
                 success: true,
                 match_index: merge.matched_through,
+                hint_term: None,
                 sent_at: req.sent_at,
                 relayed: Vec::new(),
             }
         } else {
+            let (hint, hint_term) = self.log.conflict_hint(req.prev_index, req.prev_term);
             AppendResponse {
                 term: self.term,
                 success: false,
-                match_index: self.log.conflict_hint(req.prev_index),
+                match_index: hint,
+                hint_term: Some(hint_term),
                 sent_at: req.sent_at,
                 relayed: Vec::new(),
             }
@@ -446,15 +450,21 @@ impl<SM: StateMachine> Replica<SM> {
         }
         let sent_at = Duration::from_micros(resp.sent_at).min(now);
         let mut any_success = false;
+        let own = RelayReport {
+            follower: from,
+            success: resp.success,
+            match_index: resp.match_index,
+            hint_term: resp.hint_term,
+        };
         let results = resp
             .relayed
             .iter()
+            .copied()
             .filter(|r| r.follower != from)
-            .map(|r| (r.follower, r.success, r.match_index))
-            .chain([(from, resp.success, resp.match_index)]);
-        for (follower, success, match_index) in results {
-            any_success |= success;
-            self.absorb_result(now, follower, success, match_index, sent_at);
+            .chain([own]);
+        for result in results {
+            any_success |= result.success;
+            self.absorb_result(now, result, sent_at);
         }
         if any_success {
             self.maybe_commit(now);
@@ -464,31 +474,31 @@ impl<SM: StateMachine> Replica<SM> {
 
     /// One follower's result for a batch sent at `sent_at`: progress,
     /// contact for the lease, and a resend if it fell behind or rejected.
-    fn absorb_result(
-        &mut self,
-        now: Duration,
-        follower: NodeId,
-        success: bool,
-        match_index: Index,
-        sent_at: Duration,
-    ) {
+    fn absorb_result(&mut self, now: Duration, result: RelayReport, sent_at: Duration) {
         let max_batch = self.cfg.max_batch as u64;
         let last = self.log.last_index();
-        let Some(p) = self.progress.get_mut(&follower) else {
+        let match_index = result.match_index.min(last);
+        // A rejection names the follower's term at its hint: skip our own
+        // entries of any later term too (`Log::conflict_hint`).
+        let probe = match result.hint_term {
+            Some(term) => self.log.last_index_with_term_at_most(match_index, term),
+            None => match_index,
+        };
+        let Some(p) = self.progress.get_mut(&result.follower) else {
             return;
         };
         p.record_response(now, sent_at);
-        let resend = if success {
-            p.record_ack(now, match_index.min(last));
+        let resend = if result.success {
+            p.record_ack(now, match_index);
             // Keep streaming to a follower that is far behind; a nearly
             // caught-up one waits for its next periodic batch.
             p.cursor.next <= last && last + 1 - p.cursor.next >= max_batch
         } else {
-            p.record_rejection(match_index.min(last));
+            p.record_rejection(probe);
             true
         };
         if resend {
-            self.send_append(now, follower);
+            self.send_append(now, result.follower);
         }
     }
 }

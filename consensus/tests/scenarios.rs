@@ -609,6 +609,53 @@ fn a_new_leaders_lost_first_append_is_resent_alone_not_with_the_whole_log() {
 }
 
 #[test]
+fn an_old_leader_back_from_a_partition_is_caught_up_without_its_whole_log() {
+    let mut c = Cluster::led_by_0(5);
+    for i in 0..100 {
+        c.put(0, &format!("p{i}"), "k", &format!("v{i}"));
+        c.settle();
+    }
+    c.run(ms(1000));
+    let shared = c.node(0).log().last_index();
+    assert!(shared > 64, "the log spans more than one batch: {shared}");
+
+    // Cut off, the leader takes a put that only it will ever hold; the
+    // others elect a successor, which commits puts of its own. Its probes
+    // of the old leader, all lost, run ahead of what that replica holds.
+    c.put(0, "stale", "k", "lost");
+    c.run_with(ms(5000), &[0]);
+    let leaders = c.leaders();
+    assert_eq!(leaders.len(), 1);
+    let leader = leaders[0];
+    assert_ne!(leader, id(0));
+    for i in 0..10 {
+        c.put(leader.0, &format!("fresh{i}"), "k", "kept");
+        c.run_with(ms(500), &[0]);
+    }
+    assert_eq!(c.node(0).log().last_index(), shared + 1);
+
+    // Healed: one rejection finds the shared prefix; nothing before it is
+    // sent again.
+    let sent_before = c.sent.len();
+    c.run(ms(3000));
+    let resent_from: Vec<u64> = c.sent[sent_before..]
+        .iter()
+        .filter(|m| m.src == leader && m.dst == id(0))
+        .filter_map(|m| match &m.body {
+            Body::Append(a) => Some(a.prev_index),
+            _ => None,
+        })
+        .collect();
+    assert!(!resent_from.is_empty());
+    assert!(
+        resent_from.iter().all(|&prev| prev >= shared),
+        "appends to the old leader after {resent_from:?}, shared through {shared}"
+    );
+    assert_eq!(c.log_terms(0), c.log_terms(leader.0));
+    assert_eq!(c.answers("stale"), vec![(id(0), Answer::Redirect(leader))]);
+}
+
+#[test]
 fn an_isolated_leader_steps_down_and_its_unreplicated_put_is_redirected() {
     let mut c = Cluster::new(5);
     c.time_out(0);
@@ -653,6 +700,7 @@ fn a_leader_that_sees_a_higher_term_steps_down() {
             term: term + 5,
             success: false,
             match_index: 0,
+            hint_term: None,
             sent_at: 0,
             relayed: Vec::new(),
         }),

@@ -108,21 +108,41 @@ impl<C: Clone> Log<C> {
         }
     }
 
-    /// After a failed consistency check, where the leader should look next:
-    /// an index the leader can resend from, minus one. Past the end, it is
-    /// our last index; on a term conflict, it skips the whole conflicting
-    /// term at once instead of one entry per round trip.
-    pub fn conflict_hint(&self, prev_index: Index) -> Index {
-        if prev_index > self.last_index() {
-            return self.last_index();
-        }
-        let Some(conflict_term) = self.term_at(prev_index) else {
-            return self.last_index();
-        };
-        let mut index = prev_index;
-        while index > 0 && self.term_at(index - 1) == Some(conflict_term) {
-            index -= 1;
-        }
-        index.saturating_sub(1)
+    /// After a failed consistency check of (`prev_index`, `prev_term`):
+    /// the last index at which this log may still match the leader's, and
+    /// this log's term there. The leader goes on from there with
+    /// [`last_index_with_term_at_most`](Log::last_index_with_term_at_most).
+    ///
+    /// ## Backing up a whole term at a time
+    ///
+    /// Terms never decrease along a log. The leader's entry at `prev_index`
+    /// has term `prev_term`, so all of the leader's entries before it have
+    /// terms of at most `prev_term`, and an entry of ours with a later term
+    /// cannot match. The hint is therefore our last entry, at or before
+    /// `prev_index`, whose term is at most `prev_term`. The leader then
+    /// skips, the same way, its own entries of a term later than ours at
+    /// the hint, and probes the last entry it has left. Every entry where
+    /// the logs agree lies at or before both steps, so no match is
+    /// skipped, and each rejection moves the probe back by at least one
+    /// whole term of one of the logs.
+    ///
+    /// Pointing only at the start of our conflicting term, as before, lost
+    /// the shared prefix: a leader cut off in a minority holds the entries
+    /// its majority successor kept, plus a few uncommitted ones, all of its
+    /// own term. The successor's probe past them was answered with the
+    /// start of that term, often index 0, and the whole log went out again.
+    /// This is the rule of the Raft thesis (§5.3) and of etcd's
+    /// `findConflictByTerm`.
+    pub fn conflict_hint(&self, prev_index: Index, prev_term: Term) -> (Index, Term) {
+        let index = self.last_index_with_term_at_most(prev_index, prev_term);
+        (index, self.term_at(index).unwrap_or(0))
+    }
+
+    /// The last index at or before `index` whose entry has a term of at
+    /// most `term`; 0 if there is none. A binary search, since terms never
+    /// decrease along a log.
+    pub fn last_index_with_term_at_most(&self, index: Index, term: Term) -> Index {
+        let upto = index.min(self.last_index()) as usize;
+        self.entries[..upto].partition_point(|e| e.term <= term) as Index
     }
 }

@@ -82,19 +82,87 @@ fn election_restriction_compares_last_term_then_length() {
 }
 
 #[test]
-fn conflict_hint_skips_a_whole_term_or_points_at_the_end() {
+fn conflict_hint_points_at_the_last_entry_that_may_match() {
     let log = log_of(&[1, 1, 2, 2, 2]);
     assert_eq!(
-        log.conflict_hint(9),
-        5,
+        log.conflict_hint(9, 3),
+        (5, 2),
         "behind: retry after our last entry"
     );
     assert_eq!(
-        log.conflict_hint(4),
-        2,
-        "term 2 starts at 3, so resend from 3"
+        log.conflict_hint(4, 1),
+        (2, 1),
+        "our term-2 entries cannot match a term-1 entry at 4"
     );
-    assert_eq!(log.conflict_hint(2), 0);
+    assert_eq!(
+        log.conflict_hint(4, 3),
+        (4, 2),
+        "a term-2 entry at 4 may still match a leader whose entry 5 is term 3"
+    );
+    assert_eq!(log.conflict_hint(2, 0), (0, 0), "nothing can match");
+}
+
+#[test]
+fn a_cut_off_leaders_shared_prefix_is_found_in_one_rejection() {
+    // The old leader kept term 1 through index 150; its successor of term
+    // 2 shares 1..=140 and wrote 141..=160.
+    let old_leader = log_of(&[1; 150]);
+    let mut terms = vec![1; 140];
+    terms.extend([2; 20]);
+    let successor = log_of(&terms);
+
+    // The successor probes past the old leader's end.
+    assert!(!old_leader.matches(160, 2));
+    let (hint, hint_term) = old_leader.conflict_hint(160, 2);
+    assert_eq!((hint, hint_term), (150, 1));
+    let probe = successor.last_index_with_term_at_most(hint, hint_term);
+    assert_eq!(probe, 140, "skip the successor's own term-2 entries");
+    assert!(old_leader.matches(probe, successor.term_at(probe).unwrap_or(0)));
+}
+
+#[test]
+fn backing_up_by_term_never_skips_a_matching_entry() {
+    // Every pair of logs that share a prefix, over short term sequences:
+    // following hints from any probe always ends at the shared prefix's
+    // end or later, then matches.
+    let shapes: Vec<Vec<u64>> = vec![
+        vec![],
+        vec![1],
+        vec![1, 1, 2],
+        vec![1, 2, 2, 3],
+        vec![1, 1, 1, 4, 4],
+        vec![2, 2, 3, 3, 3, 5],
+    ];
+    for shared in 0..=3usize {
+        for a in &shapes {
+            for b in &shapes {
+                let prefix: Vec<u64> = vec![1; shared];
+                let follower: Vec<u64> = prefix.iter().chain(a).copied().collect();
+                let leader: Vec<u64> = prefix.iter().chain(b).copied().collect();
+                let (follower, leader) = (log_of(&follower), log_of(&leader));
+                let agree = (0..=leader.last_index().min(follower.last_index()))
+                    .take_while(|&i| leader.term_at(i) == follower.term_at(i))
+                    .last()
+                    .unwrap_or(0);
+                let mut probe = leader.last_index();
+                let mut steps = 0;
+                while !follower.matches(probe, leader.term_at(probe).unwrap_or(0)) {
+                    let prev_term = leader.term_at(probe).unwrap_or(0);
+                    let (hint, hint_term) = follower.conflict_hint(probe, prev_term);
+                    let next = leader.last_index_with_term_at_most(hint, hint_term);
+                    assert!(next < probe, "a rejection moves the probe back");
+                    assert!(
+                        next >= agree,
+                        "{a:?} vs {b:?}: skipped the match at {agree}"
+                    );
+                    probe = next;
+                    steps += 1;
+                }
+                assert!(probe >= agree);
+                assert!(steps <= 3, "{a:?} vs {b:?}: {steps} rejections");
+            }
+        }
+    }
 }
 
 #[test]

@@ -171,6 +171,9 @@ pub struct RelayReport {
     pub success: bool,
     /// As [`AppendResponse::match_index`].
     pub match_index: Index,
+    /// As [`AppendResponse::hint_term`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hint_term: Option<Term>,
 }
 
 fn is_false(b: &bool) -> bool {
@@ -185,9 +188,14 @@ pub struct AppendResponse {
     /// Whether the entries were accepted.
     pub success: bool,
     /// On success, the index up to which the follower's log now matches the
-    /// leader's. On failure, a hint: the index the leader should retry from
-    /// minus one (never beyond the follower's last index).
+    /// leader's. On failure, a hint: the last index at which the follower's
+    /// log may still match the leader's (never beyond its last index).
     pub match_index: Index,
+    /// On failure, the term of the follower's entry at the hint (0 for
+    /// index 0), so that the leader can skip every entry of a later term
+    /// in one step (`Log::conflict_hint`). Absent on success.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hint_term: Option<Term>,
     /// The `sent_at` of the request being answered.
     #[serde(default)]
     pub sent_at: u64,

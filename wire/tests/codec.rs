@@ -85,8 +85,9 @@ fn every_body_round_trips() {
                 path: vec![NodeId(3)],
                 reports: vec![RelayReport {
                     follower: NodeId(2),
-                    success: true,
-                    match_index: 9,
+                    success: false,
+                    match_index: 7,
+                    hint_term: Some(3),
                 }],
             }),
         }),
@@ -94,6 +95,7 @@ fn every_body_round_trips() {
             term: 4,
             success: false,
             match_index: 5,
+            hint_term: Some(2),
             sent_at: 123,
             relayed: vec![],
         }),
@@ -101,11 +103,13 @@ fn every_body_round_trips() {
             term: 4,
             success: true,
             match_index: 9,
+            hint_term: None,
             sent_at: 123,
             relayed: vec![RelayReport {
                 follower: NodeId(2),
                 success: true,
                 match_index: 9,
+                hint_term: None,
             }],
         }),
     ];
