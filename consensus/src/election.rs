@@ -11,6 +11,14 @@
 //! A replica cut off by a partition therefore keeps its term; when it
 //! comes back it cannot force a healthy leader to step down.
 //!
+//! The very first election skips the rehearsal. A replica still at term 0
+//! has never heard of any leader, and its real election is for term 1: no
+//! replica can be pushed past a term some leader has reached, and a leader
+//! of term 1 and its followers refuse the request (stickiness, below)
+//! without changing anything. So the rehearsal could protect no one, and
+//! it would cost every cluster's first election a round trip and eight
+//! messages in a cluster of five.
+//!
 //! An idle leader contacts its followers less often, and says so
 //! (`lease.rs`); a follower that hears it is idle adds the idle heartbeat
 //! interval to the timeout it draws, so it still hears two contacts before
@@ -93,7 +101,7 @@ impl<SM: StateMachine> Replica<SM> {
             // The round this timer was guarding did not win.
             self.lost_rounds = self.lost_rounds.saturating_add(1);
         }
-        if self.cfg.pre_vote {
+        if self.cfg.pre_vote && self.term > 0 {
             self.start_pre_vote(now);
         } else {
             self.start_election(now);

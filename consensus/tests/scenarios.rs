@@ -423,40 +423,104 @@ fn an_idle_leaders_followers_wait_for_it_longer_and_lose_a_contact_without_campa
 
 #[test]
 fn a_lost_vote_answer_is_asked_for_again_at_once_and_the_round_still_wins() {
-    let mut c = Cluster::new(5);
-    let cut_off = |m: &Msg| touches(m, 3) || touches(m, 4);
-    c.time_out(0);
+    let mut c = Cluster::led_by_0(5);
+    c.crash(0);
+    // The follower whose timer fires first rehearses; one of the others is
+    // cut off, so it needs both remaining voters.
+    let mut followers: Vec<u16> = (1..5).collect();
+    followers.sort_by_key(|&n| c.node(n).next_deadline());
+    let (candidate, unlucky, cut) = (followers[0], followers[1], followers[3]);
+    let cut_off = move |m: &Msg| touches(m, cut);
+    c.time_out(candidate);
     let started = c.now;
     c.drop_where(cut_off);
     c.deliver(|_| true);
-    // Both reachable voters grant the pre-vote, but 2's answer is lost:
-    // with 1's, that is two of the three needed.
-    c.drop_where(|m| m.src == id(2));
+    // Both reachable voters grant the pre-vote, but one answer is lost:
+    // with the other, that is two of the three needed.
+    c.drop_where(|m| m.src == id(unlucky));
     c.deliver(|_| true);
-    assert_eq!(c.node(0).role(), Role::PreCandidate);
+    assert_eq!(c.node(candidate).role(), Role::PreCandidate);
 
     // A few milliseconds later it asks again, only those that did not answer.
     c.sent.clear();
-    c.time_out(0);
+    c.time_out(candidate);
     assert!(
         c.now - started < ms(10),
         "asked again at {:?}",
         c.now - started
     );
-    let asked: Vec<_> = c.sent.iter().map(|m| m.dst).collect();
-    assert_eq!(asked, vec![id(2), id(3), id(4)]);
+    let mut asked: Vec<u16> = c.sent.iter().map(|m| m.dst.0).collect();
+    asked.sort();
+    let mut silent = vec![0, unlucky, cut];
+    silent.sort();
+    assert_eq!(asked, silent);
     assert!(c
         .sent
         .iter()
         .all(|m| matches!(m.body, Body::VoteRequest(_))));
 
-    // 2 answers this time; the election then runs as usual.
+    // The voter answers this time; the election then runs as usual.
     settle_losing(&mut c, cut_off);
-    assert_eq!(c.leaders(), vec![id(0)]);
+    assert_eq!(c.leaders(), vec![id(candidate)]);
     assert!(
         c.now - started < ms(10),
         "no election timeout was waited out"
     );
+}
+
+#[test]
+fn the_first_election_skips_the_rehearsal() {
+    let mut c = Cluster::new(5);
+    c.time_out(0);
+    assert_eq!(c.node(0).role(), Role::Candidate);
+    assert_eq!(c.node(0).term(), 1);
+    assert!(c
+        .sent
+        .iter()
+        .all(|m| matches!(&m.body, Body::VoteRequest(r) if !r.pre_vote)));
+    c.settle();
+    assert_eq!(c.leaders(), vec![id(0)]);
+    let votes = c
+        .sent
+        .iter()
+        .filter(|m| matches!(m.body, Body::VoteRequest(_) | Body::VoteResponse(_)))
+        .count();
+    assert_eq!(votes, 8, "four requests, four answers");
+
+    // Later elections rehearse as usual.
+    c.crash(0);
+    c.sent.clear();
+    c.time_out(1);
+    assert_eq!(c.node(1).role(), Role::PreCandidate);
+    assert_eq!(c.node(1).term(), 1);
+}
+
+#[test]
+fn a_replica_that_never_heard_of_a_leader_campaigns_for_term_1_and_deposes_no_one() {
+    let mut c = Cluster::new(5);
+    // Replica 4 is cut off from the start; the others elect 0 in term 1.
+    c.time_out(0);
+    c.settle_with(&[4]);
+    assert_eq!(c.leaders(), vec![id(0)]);
+
+    // 4 campaigns without a rehearsal, for term 1, and then only rehearses.
+    c.run_with(ms(5000), &[4]);
+    let asked = c.sent.iter().filter(|m| m.src == id(4));
+    assert!(asked
+        .clone()
+        .any(|m| matches!(&m.body, Body::VoteRequest(r) if !r.pre_vote && r.term == 1)));
+    assert!(asked.clone().all(|m| match &m.body {
+        Body::VoteRequest(r) => r.term == 1 || r.pre_vote,
+        _ => true,
+    }));
+
+    // Healed, it follows the leader it never heard of, in the same term.
+    c.run(ms(3000));
+    assert_eq!(c.leaders(), vec![id(0)]);
+    assert_eq!(c.node(4).leader(), Some(id(0)));
+    for n in 0..5 {
+        assert_eq!(c.node(n).term(), 1, "replica {n}");
+    }
 }
 
 #[test]
