@@ -18,9 +18,10 @@ use wire::{Entry, Index, Term};
 /// that kept up already is. If that probe, or the resend after a
 /// rejection, is lost, going back to `matched + 1` would resend the whole
 /// log from index 1, in full batches, to a follower that most likely
-/// lacks one entry or none. Under 10% loss a new leader did that to one
-/// follower in two. The point being probed has not been disproven; only a
-/// rejection moves it back. So a retransmission resends the probe.
+/// lacks one entry or none: in three traced advanced-1 runs (10% loss),
+/// 12 to 27 such 64-entry batches followed the leader's crash. The point
+/// being probed has not been disproven; only a rejection moves it back.
+/// So a retransmission resends the probe.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Cursor {
     /// The next index to send.

@@ -7,9 +7,11 @@
 //!   the consistency check on `prev_index`/`prev_term`, truncating the first
 //!   conflicting entry and everything after it (a follower, §5.3). It also
 //!   answers the election restriction's question, "is that candidate's log
-//!   at least as up to date as mine?" (§5.4.1).
-//! - [`Cursor`]: a leader's view of one follower's log (`next` and `matched`
-//!   index) and the bounded batch of entries that follower should get next.
+//!   at least as up to date as mine?" (§5.4.1), and, after a failed check,
+//!   where the two logs may still agree ([`Log::conflict_hint`]).
+//! - [`Cursor`]: a leader's view of one follower's log (`next`, `matched`
+//!   and the probe a retransmission resends from) and the bounded batch of
+//!   entries that follower should get next.
 //!
 //! Indices start at 1; index 0 is the empty prefix, of term 0.
 //!
