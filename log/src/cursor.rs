@@ -19,9 +19,9 @@ use wire::{Entry, Index, Term};
 /// rejection, is lost, going back to `matched + 1` would resend the whole
 /// log from index 1, in full batches, to a follower that most likely
 /// lacks one entry or none: in three traced advanced-1 runs (10% loss),
-/// 12 to 27 such 64-entry batches followed the leader's crash. The point
-/// being probed has not been disproven; only a rejection moves it back.
-/// So a retransmission resends the probe.
+/// 12 to 27 batches resending the log from its start followed the
+/// leader's crash. The point being probed has not been disproven; only a
+/// rejection moves it back. So a retransmission resends the probe.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Cursor {
     /// The next index to send.
