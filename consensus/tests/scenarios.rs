@@ -628,16 +628,26 @@ fn a_replica_refuses_its_vote_to_a_candidate_with_a_staler_log() {
     assert_eq!(c.leaders(), vec![id(1)], "only the up-to-date log can win");
 }
 
-#[test]
-fn a_new_leaders_lost_first_append_is_resent_alone_not_with_the_whole_log() {
+/// Five replicas led by 0, all holding a log of 100 puts, longer than one
+/// batch; also returns its last index.
+fn led_by_0_with_a_long_log() -> (Cluster, u64) {
     let mut c = Cluster::led_by_0(5);
     for i in 0..100 {
         c.put(0, &format!("p{i}"), "k", &format!("v{i}"));
         c.settle();
     }
     c.run(ms(1000));
-    let last = c.node(1).log().last_index();
+    let last = c.node(0).log().last_index();
     assert!(last > 64, "the log spans more than one batch: {last}");
+    for n in 1..5 {
+        assert_eq!(c.node(n).log().last_index(), last, "replica {n}");
+    }
+    (c, last)
+}
+
+#[test]
+fn a_new_leaders_lost_first_append_is_resent_alone_not_with_the_whole_log() {
+    let (mut c, last) = led_by_0_with_a_long_log();
     c.crash(0);
 
     // A new leader is elected; its first append to one follower is lost.
@@ -674,14 +684,7 @@ fn a_new_leaders_lost_first_append_is_resent_alone_not_with_the_whole_log() {
 
 #[test]
 fn an_old_leader_back_from_a_partition_is_caught_up_without_its_whole_log() {
-    let mut c = Cluster::led_by_0(5);
-    for i in 0..100 {
-        c.put(0, &format!("p{i}"), "k", &format!("v{i}"));
-        c.settle();
-    }
-    c.run(ms(1000));
-    let shared = c.node(0).log().last_index();
-    assert!(shared > 64, "the log spans more than one batch: {shared}");
+    let (mut c, shared) = led_by_0_with_a_long_log();
 
     // Cut off, the leader takes a put that only it will ever hold; the
     // others elect a successor, which commits puts of its own. Its probes
