@@ -82,6 +82,7 @@ impl<SM: StateMachine> Replica<SM> {
         }
         for req in std::mem::take(&mut self.reads) {
             if let Operation::Query(q) = &req.op {
+                self.vouch_for_writes_seen_by(req.client, q);
                 let value = self.sm.query(q);
                 self.out.replies.push(Reply {
                     client: req.client,

@@ -27,14 +27,17 @@
 //! cannot hold the request's entry after it. (Comparing by term, not by
 //! entry, matters: a truncated entry may come back with a later leader.)
 //!
-//! No other replica answers, not even a new leader that commits the entry
-//! after the old one crashed: it cannot know whether the old leader had
-//! already answered, and two answers to one request are never allowed. A
-//! request whose replica crashed after accepting it stays unanswered, as
-//! any request in flight to a crashed server would.
+//! No other replica answers in the ordinary course, not even a new leader
+//! that commits the entry after the old one crashed: it cannot know
+//! whether the old leader had already answered. A request whose replica
+//! crashed after accepting it stays unanswered, as any request in flight
+//! to a crashed server would, with one exception: a leader about to
+//! answer a read that would reveal such a write answers the write first
+//! (`unconfirmed.rs`), accepting that the old leader may have answered it
+//! too.
 
 use crate::replica::{Replica, Role};
-use crate::request::{Answer, Reply};
+use crate::unconfirmed::AppliedWrite;
 use statemachine::StateMachine;
 use std::time::Duration;
 use wire::Index;
@@ -96,23 +99,28 @@ impl<SM: StateMachine> Replica<SM> {
                 return;
             };
             let entry_term = entry.term;
-            let result = entry.command.as_ref().map(|c| {
-                let output = self.sm.apply(&c.op);
-                (c.client, c.mid.clone(), output)
+            let write: Option<AppliedWrite<SM>> = entry.command.as_ref().map(|c| AppliedWrite {
+                client: c.client,
+                mid: c.mid.clone(),
+                footprint: SM::command_footprint(&c.op),
+                output: self.sm.apply(&c.op),
+                term: entry_term,
             });
+            let mut accepted_here = false;
             for (_, req) in self.accepted.remove(&index).unwrap_or_default() {
-                match &result {
-                    Some((client, mid, output)) if *client == req.client && *mid == req.mid => {
-                        self.out.replies.push(Reply {
-                            client: *client,
-                            mid: mid.clone(),
-                            answer: Answer::Committed(output.clone()),
-                        });
+                match &write {
+                    Some(w) if w.client == req.client && w.mid == req.mid => {
+                        accepted_here = true;
+                        self.answer_own_write(index, w);
                     }
                     _ => self.route(now, req),
                 }
             }
+            if let Some(w) = write {
+                self.note_applied_write(w, accepted_here);
+            }
             self.route_requests_outlived_by(now, index, entry_term);
         }
+        self.release_late_answers();
     }
 }

@@ -37,6 +37,7 @@
 //! | `commit.rs` | quorum commit, the current-term rule (§5.4.2), applying, answering clients |
 //! | `lease.rs` | check-quorum and the leader lease that lets a leader answer reads alone |
 //! | `clients.rs` | routing client requests: serve, redirect, or hold |
+//! | `unconfirmed.rs` | committed writes their client may not have heard of, answered before a read reveals them |
 //!
 //! What this crate must not do: perform I/O, read a clock, sleep, or spawn.
 //! Those are the `node` crate's business.
@@ -53,6 +54,7 @@ mod relay;
 mod replica;
 mod replication;
 mod request;
+mod unconfirmed;
 
 pub use config::{Config, ConfigError};
 pub use faults::SafetyRules;

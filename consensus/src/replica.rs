@@ -3,6 +3,7 @@
 use crate::config::Config;
 use crate::progress::Progress;
 use crate::request::{ClientRequest, Output};
+use crate::unconfirmed::{LateAnswer, Unconfirmed};
 use crate::SafetyRules;
 use raft_log::Log;
 use rand::RngCore;
@@ -90,6 +91,14 @@ pub struct Replica<SM: StateMachine> {
     pub(crate) accepted: BTreeMap<Index, AcceptedAt<SM>>,
     /// Requests waiting for a leader to be known.
     pub(crate) held: Vec<Request<SM>>,
+    /// Committed writes whose client may not have been told of them
+    /// (`unconfirmed.rs`).
+    pub(crate) unconfirmed: Unconfirmed<SM::Output>,
+    /// Answers to requests this replica accepted in an earlier term, whose
+    /// commit it learned late; sent once it has caught up (`unconfirmed.rs`).
+    pub(crate) late_answers: Vec<LateAnswer<SM::Output>>,
+    /// The highest commit index a leader has announced to this replica.
+    pub(crate) leader_commit: Index,
 
     pub(crate) out: Output<SM::Command, SM::Output>,
 }
@@ -132,6 +141,9 @@ impl<SM: StateMachine> Replica<SM> {
             unsent_proposals: None,
             accepted: BTreeMap::new(),
             held: Vec::new(),
+            unconfirmed: Unconfirmed::default(),
+            late_answers: Vec::new(),
+            leader_commit: 0,
             out: Output::default(),
         };
         r.reset_election_timer(now);
@@ -241,9 +253,13 @@ impl<SM: StateMachine> Replica<SM> {
     }
 
     /// Client requests it still owes an answer (held, waiting to be read,
-    /// or accepted into its log but not yet committed).
+    /// accepted into its log but not yet committed, or committed but
+    /// waiting for this replica to catch up).
     pub fn pending_requests(&self) -> usize {
-        self.held.len() + self.reads.len() + self.accepted.values().map(|v| v.len()).sum::<usize>()
+        self.held.len()
+            + self.reads.len()
+            + self.late_answers.len()
+            + self.accepted.values().map(|v| v.len()).sum::<usize>()
     }
 
     /// Addresses a message to `dst` from this replica.

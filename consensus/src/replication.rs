@@ -402,6 +402,7 @@ impl<SM: StateMachine> Replica<SM> {
         if req.idle {
             self.expect_idle_leader();
         }
+        self.leader_commit = self.leader_commit.max(req.commit);
         let answer = if self.log.matches(req.prev_index, req.prev_term) {
             let merge = self.log.merge(req.prev_index, &req.entries);
             let proven = req.commit.min(merge.matched_through);

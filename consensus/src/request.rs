@@ -39,6 +39,11 @@ pub struct Reply<O> {
 pub enum Answer<O> {
     /// The command was committed and applied; this is what applying it returned.
     Committed(O),
+    /// The command was committed and applied, but this replica did not
+    /// accept it: a leader answers so just before a read by the same
+    /// client would reveal the write (see `unconfirmed.rs`). The replica
+    /// that accepted it may answer it too.
+    Vouched(O),
     /// The query's result, read by a leader that holds its lease.
     Read(O),
     /// Ask this replica instead: it is the leader.

@@ -33,7 +33,7 @@ pub fn reply_message(
     reply: Reply<String>,
 ) -> Message<KvCommand> {
     let (leader, body) = match reply.answer {
-        Answer::Committed(_) => (
+        Answer::Committed(_) | Answer::Vouched(_) => (
             leader,
             Body::Ok {
                 mid: reply.mid,
@@ -111,6 +111,15 @@ mod tests {
         assert_eq!(
             (put.src, put.dst, put.leader),
             (NodeId(1), NodeId(0x15), NodeId(1))
+        );
+        let vouched = reply_message(
+            NodeId(1),
+            Some(NodeId(1)),
+            reply(Answer::Vouched("v".into())),
+        );
+        assert_eq!(
+            vouched.body, put.body,
+            "a vouched put is answered as any put"
         );
         let get = reply_message(
             NodeId(1),

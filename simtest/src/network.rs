@@ -100,7 +100,16 @@ impl Network {
         (0..copies).map(|_| self.delay(rng)).collect()
     }
 
-    /// One delay, for a message that is not lost (client traffic too).
+    /// The delay of an answer to a client. Client traffic is never lost
+    /// and never held up long, as in `./run`, where clients sit in the
+    /// simulator itself: the get check, which compares a read with the
+    /// last put answered, only makes sense if answers are not overtaken by
+    /// seconds.
+    pub fn client_delay(&self, rng: &mut impl Rng) -> Duration {
+        rng.gen_range(self.cfg.min_delay..=self.cfg.max_delay)
+    }
+
+    /// One delay, for a message that is not lost.
     pub fn delay(&self, rng: &mut impl Rng) -> Duration {
         if self.cfg.long_delay_chance > 0.0 && rng.gen_bool(self.cfg.long_delay_chance) {
             return rng.gen_range(self.cfg.max_delay..=self.cfg.long_delay.max(self.cfg.max_delay));

@@ -295,6 +295,15 @@ pub struct Outcome {
     pub leaders_elected: Vec<Duration>,
     /// When each vote request or vote answer (real or pre-vote) was sent.
     pub vote_messages: Vec<Duration>,
+    /// Puts answered twice because a leader vouched for them (see the
+    /// `consensus` crate's `unconfirmed.rs`).
+    pub duplicates: usize,
+    /// Puts left unanswered because a later put of the same key was
+    /// answered first (same file).
+    pub overtaken_puts: usize,
+    /// Reads `./run`'s get check would reject (see
+    /// `Clients::unacknowledged_reads`).
+    pub unacknowledged_reads: Vec<String>,
 }
 
 #[derive(Debug)]
@@ -341,6 +350,10 @@ struct World {
     ids: Vec<NodeId>,
     replicas: Vec<Option<Replica<Sm>>>,
     wake_at: Vec<Option<Duration>>,
+    /// When each replica's latest answer reaches its client. Answers from
+    /// one replica arrive in the order they were sent, as datagrams from
+    /// one socket to the simulator's do.
+    answers_arrive: Vec<Duration>,
     net: Network,
     clients: Clients,
     checker: Checker,
@@ -419,8 +432,10 @@ impl World {
             }
         }
         for reply in out.replies {
-            let d = self.net.delay(&mut self.rng);
-            self.push(now + d, Event::Answer(id, reply));
+            let d = self.net.client_delay(&mut self.rng);
+            let at = (now + d).max(self.answers_arrive[i]);
+            self.answers_arrive[i] = at;
+            self.push(at, Event::Answer(id, reply));
         }
         if self.wake_at[i].is_none_or(|t| deadline < t) {
             self.wake_at[i] = Some(deadline);
@@ -639,6 +654,7 @@ pub fn run_scenario(scenario: &Scenario) -> Outcome {
         ids: ids.clone(),
         replicas,
         wake_at: vec![None; ids.len()],
+        answers_arrive: vec![Duration::ZERO; ids.len()],
         net: Network::new(scenario.net.clone()),
         clients: Clients::new(4),
         checker: Checker::default(),
@@ -682,6 +698,9 @@ pub fn run_scenario(scenario: &Scenario) -> Outcome {
             break;
         }
     }
+    w.outcome.duplicates = w.clients.duplicates;
+    w.outcome.overtaken_puts = w.clients.overtaken_puts();
+    w.outcome.unacknowledged_reads = w.clients.unacknowledged_reads.clone();
     if w.outcome.violations.is_empty() {
         liveness(&mut w);
         w.outcome
@@ -705,7 +724,7 @@ fn liveness(w: &mut World) {
     }
     let stuck: Vec<String> = w
         .clients
-        .outstanding()
+        .owed()
         .filter(|(_, target)| alive.contains(target))
         .map(|(mid, target)| format!("{mid} at {target:?}"))
         .collect();

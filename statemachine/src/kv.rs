@@ -1,6 +1,6 @@
 //! The key-value map behind `3700kvstore`.
 
-use crate::StateMachine;
+use crate::{Footprint, StateMachine};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
@@ -58,6 +58,14 @@ impl StateMachine for KvStore {
     fn query(&self, query: &KvQuery) -> String {
         self.map.get(&query.key).cloned().unwrap_or_default()
     }
+
+    fn command_footprint(command: &KvCommand) -> Footprint {
+        Footprint::Key(command.key.clone())
+    }
+
+    fn query_footprint(query: &KvQuery) -> Footprint {
+        Footprint::Key(query.key.clone())
+    }
 }
 
 #[cfg(test)]
@@ -101,6 +109,13 @@ mod tests {
         for k in ["x", "y", "z"] {
             assert_eq!(a.query(&get(k)), b.query(&get(k)));
         }
+    }
+
+    #[test]
+    fn a_put_and_a_get_overlap_exactly_when_their_keys_match() {
+        let write = KvStore::command_footprint(&put("k", "v"));
+        assert!(write.overlaps(&KvStore::query_footprint(&get("k"))));
+        assert!(!write.overlaps(&KvStore::query_footprint(&get("other"))));
     }
 
     #[test]

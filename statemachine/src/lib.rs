@@ -14,9 +14,11 @@
 //! state machine sees only committed commands, each exactly once, in log
 //! order, and read-only queries.
 
+mod footprint;
 mod kv;
 mod recorder;
 
+pub use footprint::Footprint;
 pub use kv::{KvCommand, KvQuery, KvStore};
 pub use recorder::Recorder;
 
@@ -44,4 +46,17 @@ pub trait StateMachine {
 
     /// Answers a query from the current state.
     fn query(&self, query: &Self::Query) -> Self::Output;
+
+    /// The part of the state `command` writes. The default, the whole
+    /// state, is always correct; a narrower answer lets a leader tell
+    /// which earlier writes a read depends on.
+    fn command_footprint(_command: &Self::Command) -> Footprint {
+        Footprint::Everything
+    }
+
+    /// The part of the state `query` reads; see
+    /// [`command_footprint`](StateMachine::command_footprint).
+    fn query_footprint(_query: &Self::Query) -> Footprint {
+        Footprint::Everything
+    }
 }

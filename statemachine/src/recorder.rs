@@ -1,6 +1,6 @@
 //! A state machine that remembers what it applied.
 
-use crate::StateMachine;
+use crate::{Footprint, StateMachine};
 
 /// Wraps any state machine and records every command applied to it, in
 /// order, while delegating the real work. Two replicas agree exactly when
@@ -44,6 +44,14 @@ impl<S: StateMachine> StateMachine for Recorder<S> {
 
     fn query(&self, query: &S::Query) -> S::Output {
         self.inner.query(query)
+    }
+
+    fn command_footprint(command: &S::Command) -> Footprint {
+        S::command_footprint(command)
+    }
+
+    fn query_footprint(query: &S::Query) -> Footprint {
+        S::query_footprint(query)
     }
 }
 
