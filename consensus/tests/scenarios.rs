@@ -753,6 +753,72 @@ fn an_isolated_leader_steps_down_and_its_unreplicated_put_is_redirected() {
     );
 }
 
+/// A leader takes a put that reaches a majority, but every answer to it
+/// is lost and it is cut off: the put is stored on a majority, unanswered.
+/// The others elect one of the followers that hold it. Returns the new
+/// leader.
+fn put_stranded_by_a_cut_off_leader(c: &mut Cluster, mid: &str, value: &str) -> u16 {
+    c.put(0, mid, "k", value);
+    settle_losing(c, |m| m.dst == id(0));
+    c.run_with(ms(5000), &[0]);
+    let leaders = c.leaders();
+    assert_eq!(leaders.len(), 1);
+    assert_ne!(leaders[0], id(0));
+    assert!(c.answers(mid).is_empty(), "its leader never heard it committed");
+    leaders[0].0
+}
+
+#[test]
+fn a_new_leader_answers_a_stranded_put_before_a_read_reveals_it() {
+    let mut c = Cluster::led_by_0(5);
+    let leader = put_stranded_by_a_cut_off_leader(&mut c, "p", "v");
+    assert_eq!(c.node(leader).unconfirmed_writes(), 1);
+
+    // The client reads the key from the new leader: first it is told its
+    // put was done, then it gets the value, in that order.
+    c.get(leader, "g", "k");
+    c.run_with(ms(100), &[0]);
+    let order: Vec<&str> = c.replies.iter().map(|(_, r)| r.mid.as_str()).collect();
+    assert_eq!(order, ["p", "g"]);
+    assert_eq!(c.answers("p"), vec![(id(leader), Answer::Vouched("v".into()))]);
+    assert_eq!(c.answers("g"), vec![(id(leader), Answer::Read("v".into()))]);
+    assert_eq!(c.node(leader).unconfirmed_writes(), 0, "vouched for once");
+
+    // Healed, the old leader learns of the commit and answers too: the
+    // price of vouching, a duplicate `ok` rather than a read of a value
+    // its client was never told was written.
+    c.run(ms(3000));
+    assert_eq!(
+        c.answers("p"),
+        vec![
+            (id(leader), Answer::Vouched("v".into())),
+            (id(0), Answer::Committed("v".into()))
+        ]
+    );
+}
+
+#[test]
+fn an_old_leader_does_not_answer_a_put_that_a_later_answered_put_overtook() {
+    let mut c = Cluster::led_by_0(5);
+    let leader = put_stranded_by_a_cut_off_leader(&mut c, "first", "old");
+
+    // The client writes the key again through the new leader, and is told.
+    c.put(leader, "second", "k", "new");
+    c.run_with(ms(100), &[0]);
+    assert_eq!(
+        c.answers("second"),
+        vec![(id(leader), Answer::Committed("new".into()))]
+    );
+
+    // Healed, the old leader learns that both are committed. An `ok` for
+    // the first now would make the client believe "old" is current, so it
+    // stays unanswered.
+    c.run(ms(3000));
+    assert_eq!(c.node(0).last_applied(), c.node(leader).last_applied());
+    assert!(c.answers("first").is_empty(), "{:?}", c.answers("first"));
+    assert_eq!(c.node(0).pending_requests(), 0);
+}
+
 #[test]
 fn a_leader_that_sees_a_higher_term_steps_down() {
     let mut c = Cluster::new(3);
