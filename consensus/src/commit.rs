@@ -34,7 +34,9 @@
 //! to a crashed server would, with one exception: a leader about to
 //! answer a read that would reveal such a write answers the write first
 //! (`unconfirmed.rs`), accepting that the old leader may have answered it
-//! too.
+//! too. An answer the old leader gives late keeps log order, and is not
+//! given at all for a write a later answered write overtook
+//! (`late_answers.rs`).
 
 use crate::replica::{Replica, Role};
 use crate::unconfirmed::AppliedWrite;

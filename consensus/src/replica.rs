@@ -1,9 +1,10 @@
 //! The replica: its state, its roles, and the entry points that drive it.
 
 use crate::config::Config;
+use crate::late_answers::LateAnswer;
 use crate::progress::Progress;
 use crate::request::{ClientRequest, Output};
-use crate::unconfirmed::{LateAnswer, Unconfirmed};
+use crate::unconfirmed::Unconfirmed;
 use crate::SafetyRules;
 use raft_log::Log;
 use rand::RngCore;
@@ -95,7 +96,8 @@ pub struct Replica<SM: StateMachine> {
     /// (`unconfirmed.rs`).
     pub(crate) unconfirmed: Unconfirmed<SM::Output>,
     /// Answers to requests this replica accepted in an earlier term, whose
-    /// commit it learned late; sent once it has caught up (`unconfirmed.rs`).
+    /// commit it learned late, and those queued behind them; sent once it
+    /// has caught up (`late_answers.rs`).
     pub(crate) late_answers: Vec<LateAnswer<SM::Output>>,
     /// The highest commit index a leader has announced to this replica.
     pub(crate) leader_commit: Index,

@@ -32,6 +32,9 @@
 //! reach a client in the order they were sent, so by the time the read's
 //! answer arrives the client knows of the write.
 //!
+//! The old leader's own late answers must not undo this: see
+//! `late_answers.rs`.
+//!
 //! ## The price
 //!
 //! A replica cannot tell whether the old leader answered the write. The
@@ -45,11 +48,11 @@
 //! would see are vouched for, so a duplicate needs that read to come
 //! before the client writes the same key again.
 
-use crate::replica::{Replica, Role};
+use crate::replica::Replica;
 use crate::request::{Answer, Reply};
 use statemachine::{Footprint, StateMachine};
 use std::collections::BTreeMap;
-use wire::{Index, NodeId, Term};
+use wire::{NodeId, Term};
 
 /// A committed write that its client may not have been told of.
 #[derive(Clone, Debug)]
@@ -112,15 +115,6 @@ impl<O> Unconfirmed<O> {
     }
 }
 
-/// An answer to a write accepted in an earlier term, waiting until the
-/// replica has caught up (see [`Replica::release_late_answers`]).
-#[derive(Clone, Debug)]
-pub(crate) struct LateAnswer<O> {
-    index: Index,
-    footprint: Footprint,
-    reply: Reply<O>,
-}
-
 /// A write just applied, as [`Replica::note_applied_write`] needs it.
 pub(crate) struct AppliedWrite<SM: StateMachine> {
     pub(crate) client: NodeId,
@@ -149,100 +143,6 @@ impl<SM: StateMachine> Replica<SM> {
                 },
             );
         }
-    }
-
-    /// Answers a write this replica accepted, now applied at `index`.
-    ///
-    /// A write of the current term is answered at once: this replica
-    /// leads the term and has just committed it. A write of an earlier
-    /// term was committed by a later leader, and its answer is late; it
-    /// waits in `late_answers` until [`Replica::release_late_answers`],
-    /// and so does every answer after it, to keep them in log order.
-    pub(crate) fn answer_own_write(&mut self, index: Index, write: &AppliedWrite<SM>) {
-        let reply = Reply {
-            client: write.client,
-            mid: write.mid.clone(),
-            answer: Answer::Committed(write.output.clone()),
-        };
-        if write.term == self.term && self.late_answers.is_empty() {
-            self.out.replies.push(reply);
-        } else {
-            self.late_answers.push(LateAnswer {
-                index,
-                footprint: write.footprint.clone(),
-                reply,
-            });
-        }
-    }
-
-    /// Sends the late answers, once this replica has applied everything
-    /// its leader has announced as committed, except those that could
-    /// tell a client an old value is current.
-    ///
-    /// An old leader that learns late of the commit of a write it accepted
-    /// may find that its client has written the same key again meanwhile,
-    /// and that the later write may have been answered already: by the
-    /// leader that accepted it, or by a leader that vouched for it. A
-    /// client takes answers in the order they arrive, so a late `ok` for
-    /// the earlier write would leave it believing the earlier value, and
-    /// its next read would contradict it. Such a write stays unanswered;
-    /// the later one stands for it.
-    ///
-    /// The check looks at the committed log, so it waits until the log
-    /// holds every entry the leader had committed when it last wrote:
-    /// catching up after a partition comes in batches, and the later write
-    /// may be in the next one. A later write that the leader commits and
-    /// answers in the instant after it last wrote is not seen: a window of
-    /// one message's flight.
-    pub(crate) fn release_late_answers(&mut self) {
-        if self.late_answers.is_empty()
-            || (self.role != Role::Leader && self.commit < self.leader_commit)
-        {
-            return;
-        }
-        let late = std::mem::take(&mut self.late_answers);
-        let answered_now: Vec<Index> = late.iter().map(|l| l.index).collect();
-        for answer in late {
-            if !self.overtaken(&answer, &answered_now) {
-                self.out.replies.push(answer.reply);
-            }
-        }
-    }
-
-    /// True when a committed write after `late`, by the same client and
-    /// overlapping it, may have been answered before `late` would be.
-    /// Writes in `answered_now` are answered right after it, in log order,
-    /// unless another leader may have vouched for them first. (A write not
-    /// yet known to be committed does not count: if it never commits,
-    /// `late`'s value is the current one, and its client must hear of it.)
-    fn overtaken(&self, late: &LateAnswer<SM::Output>, answered_now: &[Index]) -> bool {
-        (late.index + 1..=self.commit).any(|later| {
-            let Some(entry) = self.log.get(later) else {
-                return false;
-            };
-            let overlaps = entry.command.as_ref().is_some_and(|c| {
-                c.client == late.reply.client
-                    && SM::command_footprint(&c.op).overlaps(&late.footprint)
-            });
-            overlaps
-                && (!answered_now.contains(&later)
-                    || self.another_leader_may_have_vouched(entry.term))
-        })
-    }
-
-    /// Whether a leader other than this replica may have served reads
-    /// after committing entries of `term`: any leader of a later term may,
-    /// unless this replica leads now and its log holds no entry of a term
-    /// between. (A leader serves reads only once an entry of its own term
-    /// is committed, and a committed entry is in every later leader's log.)
-    fn another_leader_may_have_vouched(&self, term: Term) -> bool {
-        if self.role != Role::Leader {
-            return true;
-        }
-        let through_term = self.log.last_index_with_term_at_most(self.commit, term);
-        self.log
-            .get(through_term + 1)
-            .is_some_and(|next| next.term < self.term)
     }
 
     /// How many committed writes this replica would vouch for if their

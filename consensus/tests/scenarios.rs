@@ -764,7 +764,10 @@ fn put_stranded_by_a_cut_off_leader(c: &mut Cluster, mid: &str, value: &str) -> 
     let leaders = c.leaders();
     assert_eq!(leaders.len(), 1);
     assert_ne!(leaders[0], id(0));
-    assert!(c.answers(mid).is_empty(), "its leader never heard it committed");
+    assert!(
+        c.answers(mid).is_empty(),
+        "its leader never heard it committed"
+    );
     leaders[0].0
 }
 
@@ -780,7 +783,10 @@ fn a_new_leader_answers_a_stranded_put_before_a_read_reveals_it() {
     c.run_with(ms(100), &[0]);
     let order: Vec<&str> = c.replies.iter().map(|(_, r)| r.mid.as_str()).collect();
     assert_eq!(order, ["p", "g"]);
-    assert_eq!(c.answers("p"), vec![(id(leader), Answer::Vouched("v".into()))]);
+    assert_eq!(
+        c.answers("p"),
+        vec![(id(leader), Answer::Vouched("v".into()))]
+    );
     assert_eq!(c.answers("g"), vec![(id(leader), Answer::Read("v".into()))]);
     assert_eq!(c.node(leader).unconfirmed_writes(), 0, "vouched for once");
 
