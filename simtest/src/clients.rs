@@ -15,7 +15,7 @@ use consensus::{Answer, ClientRequest, NodeId, Operation, Reply};
 use rand::seq::SliceRandom;
 use rand::Rng;
 use statemachine::{KvCommand, KvQuery};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 /// A request as the core receives it.
@@ -263,26 +263,37 @@ impl Clients {
     }
 
     /// Attempts still owed an answer: the outstanding ones, except puts
-    /// overtaken by a put of the same key answered after they were sent.
-    /// A replica may leave such a put unanswered rather than answer it
-    /// after the later one (see the `consensus` crate's `unconfirmed.rs`).
-    pub fn owed(&self) -> impl Iterator<Item = (&str, NodeId)> {
+    /// overtaken by a later put of the same key that was answered after
+    /// they were sent, or that was sent after them and committed (its MID
+    /// in `committed`). A replica leaves such a put unanswered rather than
+    /// risk answering it after the later one (see the `consensus` crate's
+    /// `late_answers.rs`).
+    pub fn owed<'a>(
+        &'a self,
+        committed: &'a HashSet<String>,
+    ) -> impl Iterator<Item = (&'a str, NodeId)> + 'a {
         self.pending
             .iter()
-            .filter(|(_, a)| !self.overtaken(a))
+            .filter(move |(_, a)| !self.overtaken(a, committed))
             .map(|(mid, a)| (mid.as_str(), a.target))
     }
 
     /// How many outstanding puts were overtaken (see [`Clients::owed`]).
-    pub fn overtaken_puts(&self) -> usize {
-        self.pending.values().filter(|a| self.overtaken(a)).count()
+    pub fn overtaken_puts(&self, committed: &HashSet<String>) -> usize {
+        self.pending
+            .values()
+            .filter(|a| self.overtaken(a, committed))
+            .count()
     }
 
-    fn overtaken(&self, a: &Attempt) -> bool {
-        a.kind == Kind::Put
-            && self.history.iter().any(|op| {
-                op.kind == Kind::Put && op.key == a.key && op.responded.is_some_and(|t| t > a.sent)
-            })
+    fn overtaken(&self, a: &Attempt, committed: &HashSet<String>) -> bool {
+        let answered_later = self.history.iter().any(|op| {
+            op.kind == Kind::Put && op.key == a.key && op.responded.is_some_and(|t| t > a.sent)
+        });
+        let committed_later = self.pending.iter().any(|(mid, b)| {
+            b.kind == Kind::Put && b.key == a.key && b.sent > a.sent && committed.contains(mid)
+        });
+        a.kind == Kind::Put && (answered_later || committed_later)
     }
 
     /// The history with unanswered puts added as possibly effective.

@@ -699,7 +699,8 @@ pub fn run_scenario(scenario: &Scenario) -> Outcome {
         }
     }
     w.outcome.duplicates = w.clients.duplicates;
-    w.outcome.overtaken_puts = w.clients.overtaken_puts();
+    let committed = committed_mids(&w);
+    w.outcome.overtaken_puts = w.clients.overtaken_puts(&committed);
     w.outcome.unacknowledged_reads = w.clients.unacknowledged_reads.clone();
     if w.outcome.violations.is_empty() {
         liveness(&mut w);
@@ -715,6 +716,19 @@ pub fn run_scenario(scenario: &Scenario) -> Outcome {
 
 /// Once the network is calm and a majority is up, a leader exists and
 /// every request sent to a live replica has been answered.
+/// The MIDs of every committed client command, as the live replica with
+/// the highest commit index knows them.
+fn committed_mids(w: &World) -> std::collections::HashSet<String> {
+    let most_committed = w.replicas.iter().flatten().max_by_key(|r| r.commit_index());
+    most_committed.map_or_else(Default::default, |r| {
+        r.log()
+            .range(1, r.commit_index())
+            .iter()
+            .filter_map(|e| e.command.as_ref().map(|c| c.mid.clone()))
+            .collect()
+    })
+}
+
 fn liveness(w: &mut World) {
     let alive = w.alive();
     if w.leader().is_none() {
@@ -722,9 +736,10 @@ fn liveness(w: &mut World) {
             "Liveness: no leader among {alive:?} after the calm phase"
         ));
     }
+    let committed = committed_mids(w);
     let stuck: Vec<String> = w
         .clients
-        .owed()
+        .owed(&committed)
         .filter(|(_, target)| alive.contains(target))
         .map(|(mid, target)| format!("{mid} at {target:?}"))
         .collect();
