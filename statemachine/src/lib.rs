@@ -10,6 +10,10 @@
 //!   applied the same commands, and it shows how to plug in a machine of
 //!   your own.
 //!
+//! It also owns [`Footprint`], the part of the state an operation touches,
+//! which a state machine may report so that a leader can tell which
+//! earlier writes a read depends on.
+//!
 //! What this crate must not do: know about terms, logs or the network. A
 //! state machine sees only committed commands, each exactly once, in log
 //! order, and read-only queries.
