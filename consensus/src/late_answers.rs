@@ -34,7 +34,7 @@ use crate::replica::{Replica, Role};
 use crate::request::{Answer, Reply};
 use crate::unconfirmed::AppliedWrite;
 use statemachine::{Footprint, StateMachine};
-use wire::{Index, Term};
+use wire::{Index, NodeId, Term};
 
 /// An answer to a write this replica accepted, waiting to keep log order
 /// behind a late one (see the module docs).
@@ -74,39 +74,48 @@ impl<SM: StateMachine> Replica<SM> {
     /// applied everything its leader has announced as committed, except
     /// those of overtaken writes (see the module docs).
     pub(crate) fn release_late_answers(&mut self) {
-        if self.late_answers.is_empty()
-            || (self.role != Role::Leader && self.commit < self.leader_commit)
-        {
+        let Some(first) = self.late_answers.first().map(|l| l.index) else {
+            return;
+        };
+        if self.role != Role::Leader && self.commit < self.leader_commit {
             return;
         }
         let late = std::mem::take(&mut self.late_answers);
-        let answered_now: Vec<Index> = late.iter().map(|l| l.index).collect();
+        let overtaking = self.writes_that_may_overtake(first, &late);
         for answer in late {
-            if !self.overtaken(&answer, &answered_now) {
+            let overtaken = overtaking.iter().any(|(index, client, footprint)| {
+                *index > answer.index
+                    && *client == answer.reply.client
+                    && footprint.overlaps(&answer.footprint)
+            });
+            if !overtaken {
                 self.out.replies.push(answer.reply);
             }
         }
     }
 
-    /// True when a committed write after `late`, by the same client and
-    /// overlapping it, may have been answered before `late` would be.
-    /// Writes in `answered_now` are answered right after it, in log order,
+    /// The committed writes after index `first` whose answer may reach
+    /// their client before the waiting answers in `late` would: all but
+    /// those answered in this very release, right after the earlier ones,
     /// unless another leader may have vouched for them first. (A write not
-    /// yet known to be committed does not count: if it never commits,
-    /// `late`'s value is the current one, and its client must hear of it.)
-    fn overtaken(&self, late: &LateAnswer<SM::Output>, answered_now: &[Index]) -> bool {
-        (late.index + 1..=self.commit).any(|later| {
-            let Some(entry) = self.log.get(later) else {
-                return false;
-            };
-            let overlaps = entry.command.as_ref().is_some_and(|c| {
-                c.client == late.reply.client
-                    && SM::command_footprint(&c.op).overlaps(&late.footprint)
-            });
-            overlaps
-                && (!answered_now.contains(&later)
-                    || self.another_leader_may_have_vouched(entry.term))
-        })
+    /// yet known to be committed does not count: if it never commits, the
+    /// earlier write's value is the current one, and its client must hear
+    /// of it.) Each comes with its client and footprint, worked out once.
+    /// `late` is in log order, as answers are queued while applying.
+    fn writes_that_may_overtake(
+        &self,
+        first: Index,
+        late: &[LateAnswer<SM::Output>],
+    ) -> Vec<(Index, NodeId, Footprint)> {
+        (first + 1..=self.commit)
+            .filter_map(|index| {
+                let entry = self.log.get(index)?;
+                let command = entry.command.as_ref()?;
+                let answered_now = late.binary_search_by_key(&index, |l| l.index).is_ok();
+                (!answered_now || self.another_leader_may_have_vouched(entry.term))
+                    .then(|| (index, command.client, SM::command_footprint(&command.op)))
+            })
+            .collect()
     }
 
     /// Whether a leader other than this replica may have served reads
