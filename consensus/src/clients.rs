@@ -69,15 +69,21 @@ impl<SM: StateMachine> Replica<SM> {
         }
     }
 
-    /// Answers the queued reads if this leader can: its term's first entry
-    /// is committed and applied, and its lease holds.
+    /// Whether this replica may answer clients from its state machine
+    /// now: it leads, its term's first entry is committed and applied (so
+    /// its state holds every committed write), and its lease holds (so no
+    /// other leader can have answered anything since, `lease.rs`).
+    pub(crate) fn may_answer_from_state(&self, now: Duration) -> bool {
+        self.role == Role::Leader
+            && self.commit >= self.term_start
+            && self.applied >= self.commit
+            && self.lease_valid(now)
+    }
+
+    /// Answers the queued reads if this leader may answer from its state
+    /// (`may_answer_from_state`).
     pub(crate) fn serve_reads(&mut self, now: Duration) {
-        if self.reads.is_empty()
-            || self.role != Role::Leader
-            || self.commit < self.term_start
-            || self.applied < self.commit
-            || !self.lease_valid(now)
-        {
+        if self.reads.is_empty() || !self.may_answer_from_state(now) {
             return;
         }
         for req in std::mem::take(&mut self.reads) {

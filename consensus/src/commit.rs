@@ -34,9 +34,9 @@
 //! to a crashed server would, with one exception: a leader about to
 //! answer a read that would reveal such a write answers the write first
 //! (`unconfirmed.rs`), accepting that the old leader may have answered it
-//! too. An answer the old leader gives late keeps log order, and is not
-//! given at all for a write a later answered write overtook
-//! (`late_answers.rs`).
+//! too. A write whose old leader learns of its commit only after losing
+//! office is answered by the current leader on its behalf, unless a later
+//! write overtook it (`owed_answers.rs`).
 
 use crate::replica::{Replica, Role};
 use crate::unconfirmed::AppliedWrite;
@@ -108,21 +108,19 @@ impl<SM: StateMachine> Replica<SM> {
                 output: self.sm.apply(&c.op),
                 term: entry_term,
             });
-            let mut accepted_here = false;
             for (_, req) in self.accepted.remove(&index).unwrap_or_default() {
                 match &write {
                     Some(w) if w.client == req.client && w.mid == req.mid => {
-                        accepted_here = true;
                         self.answer_own_write(index, w);
                     }
                     _ => self.route(now, req),
                 }
             }
             if let Some(w) = write {
-                self.note_applied_write(w, accepted_here);
+                self.note_applied_write(w);
             }
             self.route_requests_outlived_by(now, index, entry_term);
         }
-        self.release_late_answers();
+        self.answer_own_owed();
     }
 }

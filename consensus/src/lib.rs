@@ -38,7 +38,7 @@
 //! | `lease.rs` | check-quorum and the leader lease that lets a leader answer reads alone |
 //! | `clients.rs` | routing client requests: serve, redirect, or hold |
 //! | `unconfirmed.rs` | committed writes their client may not have heard of, answered before a read reveals them |
-//! | `late_answers.rs` | an old leader's answers for writes committed after it lost office, kept in log order |
+//! | `owed_answers.rs` | an old leader's answers for writes committed after it lost office, handed over to the current leader |
 //!
 //! What this crate must not do: perform I/O, read a clock, sleep, or spawn.
 //! Those are the `node` crate's business.
@@ -49,8 +49,8 @@ mod commit;
 mod config;
 mod election;
 mod faults;
-mod late_answers;
 mod lease;
+mod owed_answers;
 mod progress;
 mod relay;
 mod replica;

@@ -187,6 +187,7 @@ impl<SM: StateMachine> Replica<SM> {
             success: answer.success,
             match_index: answer.match_index,
             hint_term: answer.hint_term,
+            owed: answer.owed,
         });
         append.relay = Some(relay);
         self.send(next, Body::Append(append));

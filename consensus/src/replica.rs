@@ -1,7 +1,6 @@
 //! The replica: its state, its roles, and the entry points that drive it.
 
 use crate::config::Config;
-use crate::late_answers::LateAnswer;
 use crate::progress::Progress;
 use crate::request::{ClientRequest, Output};
 use crate::unconfirmed::Unconfirmed;
@@ -95,12 +94,14 @@ pub struct Replica<SM: StateMachine> {
     /// Committed writes whose client may not have been told of them
     /// (`unconfirmed.rs`).
     pub(crate) unconfirmed: Unconfirmed<SM::Output>,
-    /// Answers to requests this replica accepted in an earlier term, whose
-    /// commit it learned late, and those queued behind them; sent once it
-    /// has caught up (`late_answers.rs`).
-    pub(crate) late_answers: Vec<LateAnswer<SM::Output>>,
-    /// The highest commit index a leader has announced to this replica.
-    pub(crate) leader_commit: Index,
+    /// Indices of committed writes this replica accepted as leader of an
+    /// earlier term and has not answered; the current leader answers them
+    /// for it (`owed_answers.rs`).
+    pub(crate) owed: Vec<Index>,
+    /// Leader: the owed writes it took over, with the follower that
+    /// reported each, listed in its AppendEntries until that follower
+    /// stops reporting them (`owed_answers.rs`).
+    pub(crate) taken_over: BTreeMap<Index, NodeId>,
 
     pub(crate) out: Output<SM::Command, SM::Output>,
 }
@@ -144,8 +145,8 @@ impl<SM: StateMachine> Replica<SM> {
             accepted: BTreeMap::new(),
             held: Vec::new(),
             unconfirmed: Unconfirmed::default(),
-            late_answers: Vec::new(),
-            leader_commit: 0,
+            owed: Vec::new(),
+            taken_over: BTreeMap::new(),
             out: Output::default(),
         };
         r.reset_election_timer(now);
@@ -255,12 +256,12 @@ impl<SM: StateMachine> Replica<SM> {
     }
 
     /// Client requests it still owes an answer (held, waiting to be read,
-    /// accepted into its log but not yet committed, or committed but
-    /// waiting for this replica to catch up).
+    /// accepted into its log but not yet committed, or committed after it
+    /// lost office and not yet taken over by the current leader).
     pub fn pending_requests(&self) -> usize {
         self.held.len()
             + self.reads.len()
-            + self.late_answers.len()
+            + self.owed.len()
             + self.accepted.values().map(|v| v.len()).sum::<usize>()
     }
 

@@ -54,6 +54,7 @@ impl<SM: StateMachine> Replica<SM> {
         self.last_client_request = None;
         self.end_vote_round();
         self.lost_rounds = 0;
+        self.taken_over.clear();
         let last = self.log.last_index();
         self.progress = self
             .cfg
@@ -167,9 +168,9 @@ impl<SM: StateMachine> Replica<SM> {
     }
 
     /// An AppendEntries of this term carrying at most `max_entries` from
-    /// `cursor.next` on, stamped with the time, the commit index and
-    /// whether the leader is idle (not quiet, not relayed); also returns
-    /// the last index it covers.
+    /// `cursor.next` on, stamped with the time, the commit index, whether
+    /// the leader is idle and the owed answers it took over (not quiet,
+    /// not relayed); also returns the last index it covers.
     pub(crate) fn build_append(
         &self,
         now: Duration,
@@ -188,6 +189,7 @@ impl<SM: StateMachine> Replica<SM> {
             quiet: false,
             idle: self.idle_at(now),
             relay: None,
+            owed_taken: self.owed_taken(),
         };
         (append, last)
     }
@@ -388,6 +390,7 @@ impl<SM: StateMachine> Replica<SM> {
                 hint_term: None,
                 sent_at: req.sent_at,
                 relayed: Vec::new(),
+                owed: Vec::new(),
             };
             self.send(leader, Body::AppendResponse(answer));
             return;
@@ -402,7 +405,7 @@ impl<SM: StateMachine> Replica<SM> {
         if req.idle {
             self.expect_idle_leader();
         }
-        self.leader_commit = self.leader_commit.max(req.commit);
+        self.forget_owed_taken(&req.owed_taken);
         let answer = if self.log.matches(req.prev_index, req.prev_term) {
             let merge = self.log.merge(req.prev_index, &req.entries);
             let proven = req.commit.min(merge.matched_through);
@@ -410,7 +413,8 @@ impl<SM: StateMachine> Replica<SM> {
                 self.commit = proven;
                 self.apply_committed(now);
             }
-            if req.quiet && req.relay.is_none() {
+            // Answers it owes keep it answering (`owed_answers.rs`).
+            if req.quiet && req.relay.is_none() && self.owed.is_empty() {
                 return;
             }
             AppendResponse {
@@ -420,6 +424,7 @@ impl<SM: StateMachine> Replica<SM> {
                 hint_term: None,
                 sent_at: req.sent_at,
                 relayed: Vec::new(),
+                owed: self.owed.clone(),
             }
         } else {
             let (hint, hint_term) = self.log.conflict_hint(req.prev_index, req.prev_term);
@@ -430,6 +435,7 @@ impl<SM: StateMachine> Replica<SM> {
                 hint_term: Some(hint_term),
                 sent_at: req.sent_at,
                 relayed: Vec::new(),
+                owed: self.owed.clone(),
             }
         };
         if req.relay.is_some() {
@@ -450,32 +456,36 @@ impl<SM: StateMachine> Replica<SM> {
             return;
         }
         let sent_at = Duration::from_micros(resp.sent_at).min(now);
-        let mut any_success = false;
         let own = RelayReport {
             follower: from,
             success: resp.success,
             match_index: resp.match_index,
             hint_term: resp.hint_term,
+            owed: resp.owed,
         };
-        let results = resp
+        let results: Vec<RelayReport> = resp
             .relayed
-            .iter()
-            .copied()
+            .into_iter()
             .filter(|r| r.follower != from)
-            .chain([own]);
-        for result in results {
+            .chain([own])
+            .collect();
+        let mut any_success = false;
+        for result in &results {
             any_success |= result.success;
             self.absorb_result(now, result, sent_at);
         }
         if any_success {
             self.maybe_commit(now);
         }
+        for result in &results {
+            self.take_over_owed(now, result.follower, &result.owed);
+        }
         self.serve_reads(now);
     }
 
     /// One follower's result for a batch sent at `sent_at`: progress,
     /// contact for the lease, and a resend if it fell behind or rejected.
-    fn absorb_result(&mut self, now: Duration, result: RelayReport, sent_at: Duration) {
+    fn absorb_result(&mut self, now: Duration, result: &RelayReport, sent_at: Duration) {
         let max_batch = self.cfg.max_batch as u64;
         let last = self.log.last_index();
         let match_index = result.match_index.min(last);

@@ -41,8 +41,10 @@ pub enum Answer<O> {
     Committed(O),
     /// The command was committed and applied, but this replica did not
     /// accept it: a leader answers so just before a read by the same
-    /// client would reveal the write (see `unconfirmed.rs`). The replica
-    /// that accepted it may answer it too.
+    /// client would reveal the write (see `unconfirmed.rs`), or on behalf
+    /// of the old leader that accepted it and learned of its commit too
+    /// late (see `owed_answers.rs`). The replica that accepted it may
+    /// have answered it too.
     Vouched(O),
     /// The query's result, read by a leader that holds its lease.
     Read(O),

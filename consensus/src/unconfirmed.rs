@@ -19,10 +19,9 @@
 //!
 //! Every replica remembers the writes it applied that their client may
 //! not have heard of: those of an earlier term than its own when it
-//! applied them, that no request of its own answered. A write of the
-//! current term needs no such care: the current leader accepted it and
-//! answered it the moment it was committed, before anyone else could
-//! learn so. A later write by the same client to the same part of the
+//! applied them. A write of the current term needs no such care: the
+//! current leader accepted it and answered it the moment it was
+//! committed, before anyone else could learn so. A later write by the same client to the same part of the
 //! state (its [`Footprint`]) replaces the remembered one, since a read
 //! can no longer see it.
 //!
@@ -32,18 +31,17 @@
 //! reach a client in the order they were sent, so by the time the read's
 //! answer arrives the client knows of the write.
 //!
-//! The old leader's own late answers must not undo this: see
-//! `late_answers.rs`.
+//! The old leader, if it learns of the commit, leaves its answer to the
+//! current leader, which answers it only if it is still remembered here
+//! (`owed_answers.rs`).
 //!
 //! ## The price
 //!
 //! A replica cannot tell whether the old leader answered the write. The
 //! old leader answers as soon as it learns the entry is on a majority,
 //! and its followers learn that only from its next message; if it
-//! crashed first, the write looks unconfirmed though it was answered. An
-//! old leader cut off by a partition answers the write once it learns of
-//! the commit after the partition heals. Either way, a vouched write can
-//! be answered twice: a duplicate `ok`, where leaving it alone could
+//! crashed first, the write looks unconfirmed though it was answered,
+//! and a vouch for it is a duplicate `ok`, where leaving it alone could
 //! have been a wrong read. Only writes that a read of the same client
 //! would see are vouched for, so a duplicate needs that read to come
 //! before the client writes the same key again.
@@ -92,6 +90,19 @@ impl<O> Unconfirmed<O> {
         self.by_client.entry(client).or_default().push(write);
     }
 
+    /// Removes the remembered write `mid` of `client`, returning what
+    /// applying it returned, or `None` if it is not remembered (vouched
+    /// for, overtaken, or never unconfirmed here).
+    pub(crate) fn take(&mut self, client: NodeId, mid: &str) -> Option<O> {
+        let writes = self.by_client.get_mut(&client)?;
+        let position = writes.iter().position(|w| w.mid == mid)?;
+        let write = writes.remove(position);
+        if writes.is_empty() {
+            self.by_client.remove(&client);
+        }
+        Some(write.output)
+    }
+
     /// Removes and returns, oldest first, the remembered writes of
     /// `client` that a read of `footprint` may see.
     fn take_seen_by(&mut self, client: NodeId, footprint: &Footprint) -> Vec<UnconfirmedWrite<O>> {
@@ -127,13 +138,12 @@ pub(crate) struct AppliedWrite<SM: StateMachine> {
 }
 
 impl<SM: StateMachine> Replica<SM> {
-    /// Keeps track of a write just applied (`accepted_here`: this replica
-    /// accepted it, and so answers it). It replaces the client's earlier
-    /// unconfirmed writes that it overlaps, and is remembered itself if
-    /// its client may not have heard of it (see the module docs).
-    pub(crate) fn note_applied_write(&mut self, write: AppliedWrite<SM>, accepted_here: bool) {
+    /// Keeps track of a write just applied. It replaces the client's
+    /// earlier unconfirmed writes that it overlaps, and is remembered
+    /// itself if its client may not have heard of it (see the module docs).
+    pub(crate) fn note_applied_write(&mut self, write: AppliedWrite<SM>) {
         self.unconfirmed.supersede(write.client, &write.footprint);
-        if !accepted_here && write.term < self.term {
+        if write.term < self.term {
             self.unconfirmed.remember(
                 write.client,
                 UnconfirmedWrite {
@@ -205,5 +215,16 @@ mod tests {
         u.supersede(D, &Footprint::Key("y".into()));
         assert_eq!(mids(&u.take_seen_by(C, &Footprint::Everything)), ["other"]);
         assert_eq!(u.len(), 0);
+    }
+
+    #[test]
+    fn a_write_is_taken_by_its_client_and_id_once() {
+        let mut u = Unconfirmed::default();
+        u.remember(C, write("a", "x"));
+        u.remember(C, write("b", "y"));
+        assert_eq!(u.take(D, "a"), None, "another client's id");
+        assert_eq!(u.take(C, "a"), Some(String::new()));
+        assert_eq!(u.take(C, "a"), None, "taken already");
+        assert_eq!(mids(&u.take_seen_by(C, &Footprint::Everything)), ["b"]);
     }
 }

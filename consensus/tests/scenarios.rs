@@ -790,17 +790,73 @@ fn a_new_leader_answers_a_stranded_put_before_a_read_reveals_it() {
     assert_eq!(c.answers("g"), vec![(id(leader), Answer::Read("v".into()))]);
     assert_eq!(c.node(leader).unconfirmed_writes(), 0, "vouched for once");
 
-    // Healed, the old leader learns of the commit and answers too: the
-    // price of vouching, a duplicate `ok` rather than a read of a value
-    // its client was never told was written.
+    // Healed, the old leader learns of the commit and hands its answer to
+    // the new leader, which has given it already: nobody answers twice.
     c.run(ms(3000));
+    assert_eq!(c.node(0).last_applied(), c.node(leader).last_applied());
+    assert_eq!(c.node(0).pending_requests(), 0, "handed over");
     assert_eq!(
         c.answers("p"),
-        vec![
-            (id(leader), Answer::Vouched("v".into())),
-            (id(0), Answer::Committed("v".into()))
-        ]
+        vec![(id(leader), Answer::Vouched("v".into()))]
     );
+}
+
+#[test]
+fn an_old_leader_back_from_a_partition_hands_its_stranded_put_to_the_new_leader() {
+    let mut c = Cluster::led_by_0(5);
+    let leader = put_stranded_by_a_cut_off_leader(&mut c, "p", "v");
+
+    // Healed, the old leader learns that its put was committed. It does
+    // not answer it: it reports it to the new leader, which answers it,
+    // once, and tells the old leader so.
+    c.run(ms(3000));
+    assert_eq!(c.node(0).leader(), Some(id(leader)));
+    assert_eq!(c.node(0).last_applied(), c.node(leader).last_applied());
+    assert_eq!(
+        c.answers("p"),
+        vec![(id(leader), Answer::Vouched("v".into()))]
+    );
+    assert_eq!(c.node(0).pending_requests(), 0, "no longer owed");
+    assert_eq!(c.node(leader).unconfirmed_writes(), 0);
+}
+
+/// Whether `m` reports answers owed by an old leader to its leader.
+fn reports_owed(m: &Msg) -> bool {
+    match &m.body {
+        Body::AppendResponse(r) => {
+            !r.owed.is_empty() || r.relayed.iter().any(|r| !r.owed.is_empty())
+        }
+        Body::Append(a) => a
+            .relay
+            .as_ref()
+            .is_some_and(|r| r.reports.iter().any(|r| !r.owed.is_empty())),
+        _ => false,
+    }
+}
+
+#[test]
+fn a_put_owed_by_an_old_leader_is_not_answered_after_a_later_put_of_its_key() {
+    let mut c = Cluster::led_by_0(5);
+    let leader = put_stranded_by_a_cut_off_leader(&mut c, "first", "old");
+
+    // The partition heals, and the old leader learns that its put was
+    // committed. Just then, before its report reaches the new leader, the
+    // client writes the key again and is told.
+    c.run_losing(ms(3000), reports_owed);
+    assert_eq!(c.node(0).last_applied(), c.node(leader).last_applied());
+    assert_eq!(c.node(0).pending_requests(), 1, "owes the first put");
+    c.put(leader, "second", "k", "new");
+    c.run_losing(ms(100), reports_owed);
+    assert_eq!(
+        c.answers("second"),
+        vec![(id(leader), Answer::Committed("new".into()))]
+    );
+
+    // The report arrives: an `ok` for the first put now would make the
+    // client believe "old" is current, so nobody sends one.
+    c.run(ms(1000));
+    assert!(c.answers("first").is_empty(), "{:?}", c.answers("first"));
+    assert_eq!(c.node(0).pending_requests(), 0, "handed over");
 }
 
 #[test]
@@ -842,6 +898,7 @@ fn a_leader_that_sees_a_higher_term_steps_down() {
             hint_term: None,
             sent_at: 0,
             relayed: Vec::new(),
+            owed: Vec::new(),
         }),
     });
     c.deliver(|_| true);

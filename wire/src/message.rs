@@ -142,6 +142,11 @@ pub struct AppendEntries<C> {
     /// the followers it already passed did with it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relay: Option<Relay>,
+    /// Indices of committed writes whose answers this leader has taken
+    /// over from the old leaders that owed them (see
+    /// [`AppendResponse::owed`]): those stop reporting them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub owed_taken: Vec<Index>,
 }
 
 /// The route of an AppendEntries passed from follower to follower (leader
@@ -163,7 +168,7 @@ pub struct Relay {
 
 /// One follower's result for a relayed batch: what its own
 /// [`AppendResponse`] to the leader would have said.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RelayReport {
     /// The follower.
     pub follower: NodeId,
@@ -174,6 +179,9 @@ pub struct RelayReport {
     /// As [`AppendResponse::hint_term`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hint_term: Option<Term>,
+    /// As [`AppendResponse::owed`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub owed: Vec<Index>,
 }
 
 fn is_false(b: &bool) -> bool {
@@ -203,6 +211,12 @@ pub struct AppendResponse {
     /// followers before it, which answer through it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub relayed: Vec<RelayReport>,
+    /// Indices of committed writes that this follower accepted as leader
+    /// of an earlier term and never answered, in log order: it asks the
+    /// current leader to answer them for it, until the leader lists them
+    /// in [`AppendEntries::owed_taken`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub owed: Vec<Index>,
 }
 
 impl<C> Message<C> {

@@ -70,6 +70,7 @@ fn every_body_round_trips() {
             quiet: true,
             idle: true,
             relay: None,
+            owed_taken: vec![],
         }),
         Body::Append(AppendEntries {
             term: 4,
@@ -88,8 +89,10 @@ fn every_body_round_trips() {
                     success: false,
                     match_index: 7,
                     hint_term: Some(3),
+                    owed: vec![6],
                 }],
             }),
+            owed_taken: vec![4, 6],
         }),
         Body::AppendResponse(AppendResponse {
             term: 4,
@@ -98,6 +101,7 @@ fn every_body_round_trips() {
             hint_term: Some(2),
             sent_at: 123,
             relayed: vec![],
+            owed: vec![3, 4],
         }),
         Body::AppendResponse(AppendResponse {
             term: 4,
@@ -110,7 +114,9 @@ fn every_body_round_trips() {
                 success: true,
                 match_index: 9,
                 hint_term: None,
+                owed: vec![],
             }],
+            owed: vec![],
         }),
     ];
     for body in bodies {
@@ -222,6 +228,7 @@ fn oversized_append_is_split_into_valid_consecutive_batches() {
         quiet: false,
         idle: false,
         relay: None,
+        owed_taken: vec![],
     }));
     let datagrams = encode_datagrams(&m).unwrap();
     assert!(datagrams.len() > 1);

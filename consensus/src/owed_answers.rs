@@ -1,0 +1,153 @@
+//! Answers an old leader owes for writes committed after it lost office,
+//! handed over to the current leader, which alone can send them in an
+//! order that cannot mislead their client.
+//!
+//! ## The problem
+//!
+//! A leader that loses office (cut off by a partition) with a write it
+//! accepted but had not seen committed learns of the commit later, as a
+//! follower of a later leader, perhaps seconds later, after the partition
+//! heals. Meanwhile the write's client may have written the same key
+//! again through the new leader and been answered, or the new leader may
+//! have vouched for the write before a read (`unconfirmed.rs`). A client
+//! believes the value of the put whose `ok` reached it last, so a late
+//! `ok` for the older write would make it believe an overwritten value,
+//! and its next read would contradict it. The old leader cannot see what
+//! the new leader has answered, least of all in the instant since the new
+//! leader last wrote to it.
+//!
+//! ## The rule: the old leader hands its answers over
+//!
+//! - An old leader does not answer a write of an earlier term when it
+//!   learns of its commit. It remembers the write's index as *owed* and
+//!   lists the owed indices in every answer to its leader
+//!   ([`AppendResponse::owed`](wire::AppendResponse::owed)), answering
+//!   even heartbeats that ask for no answer, until the leader lists them
+//!   as taken ([`AppendEntries::owed_taken`](wire::AppendEntries::owed_taken)).
+//! - The leader answers an owed write if it is still among its
+//!   unconfirmed writes: committed in an earlier term, not vouched for by
+//!   this leader, and not overtaken by a later write of the same client
+//!   to the same key (which the client has heard of, or will hear of
+//!   from this leader). Overtaken or vouched for, it stays unanswered:
+//!   the client already believes what it should. The answer is a vouch
+//!   ([`Answer::Vouched`]), since this leader did not accept the write.
+//! - It does so only while it could serve a read (its term's first entry
+//!   applied, its lease valid): the same proof that no other leader is
+//!   answering anything meanwhile.
+//! - A leader re-elected with writes it owes from an earlier term answers
+//!   them the same way, before it answers anything of its own term.
+//!
+//! Every late answer now leaves from the replica that answers everything
+//! else, so they reach the client in the order the leader decided them:
+//! exact, with no race. It costs no message while nothing is owed; after
+//! a leader change that stranded writes, a few more answers to
+//! heartbeats, until the leader takes them over.
+//!
+//! An owed write's old leader may have answered it before it lost office
+//! without its followers learning so (it crashed right after); the
+//! current leader, which cannot tell, may then vouch for it on a read, a
+//! duplicate (`unconfirmed.rs`). A leader that takes over owed writes and
+//! then loses office before its followers drop them lets the next leader
+//! take them over again: a duplicate too, never a wrong belief.
+
+use crate::replica::{Replica, Role};
+use crate::request::{Answer, Reply};
+use crate::unconfirmed::AppliedWrite;
+use statemachine::StateMachine;
+use std::time::Duration;
+use wire::{Index, NodeId};
+
+impl<SM: StateMachine> Replica<SM> {
+    /// Answers a write this replica accepted, now applied at `index`.
+    ///
+    /// A write of the current term is answered at once: this replica
+    /// leads the term and has just committed it (after any writes it owes
+    /// from an earlier term, which come first in the log). A write of an
+    /// earlier term was committed by a later leader; it is owed, and its
+    /// answer is left to whoever leads (see the module docs).
+    pub(crate) fn answer_own_write(&mut self, index: Index, write: &AppliedWrite<SM>) {
+        if write.term != self.term {
+            self.owed.push(index);
+            return;
+        }
+        self.answer_own_owed();
+        self.out.replies.push(Reply {
+            client: write.client,
+            mid: write.mid.clone(),
+            answer: Answer::Committed(write.output.clone()),
+        });
+    }
+
+    /// A leader answers the writes it owes from an earlier term of its own
+    /// (see the module docs).
+    pub(crate) fn answer_own_owed(&mut self) {
+        if self.role != Role::Leader || self.commit < self.term_start {
+            return;
+        }
+        for index in std::mem::take(&mut self.owed) {
+            self.answer_owed_write(index);
+        }
+    }
+
+    /// Leader side: `follower` reports the writes it owes (`reported`, in
+    /// log order). Those not yet taken over are, if this leader may answer
+    /// from its state now; and those it no longer reports need no more
+    /// listing in `owed_taken`.
+    ///
+    /// An owed answer is client work: a leader that may not answer yet
+    /// because it was idle, and so let its lease lapse, gets busy and
+    /// renews it (`lease.rs`); the follower reports again with its next
+    /// answer.
+    pub(crate) fn take_over_owed(&mut self, now: Duration, follower: NodeId, reported: &[Index]) {
+        self.taken_over
+            .retain(|index, reporter| *reporter != follower || reported.contains(index));
+        let new: Vec<Index> = reported
+            .iter()
+            .copied()
+            .filter(|index| !self.taken_over.contains_key(index))
+            .collect();
+        if new.is_empty() || self.role != Role::Leader {
+            return;
+        }
+        if !self.may_answer_from_state(now) {
+            self.note_client_request(now);
+            return;
+        }
+        for index in new {
+            if index <= self.applied {
+                self.answer_owed_write(index);
+                self.taken_over.insert(index, follower);
+            }
+        }
+    }
+
+    /// The owed indices this leader has taken over and still lists, for
+    /// its AppendEntries.
+    pub(crate) fn owed_taken(&self) -> Vec<Index> {
+        self.taken_over.keys().copied().collect()
+    }
+
+    /// Follower side: the leader took these over; stop reporting them.
+    pub(crate) fn forget_owed_taken(&mut self, taken: &[Index]) {
+        if !taken.is_empty() {
+            self.owed.retain(|index| !taken.contains(index));
+        }
+    }
+
+    /// Answers the write at `index` on its old leader's behalf, if it is
+    /// still unconfirmed here (see the module docs).
+    fn answer_owed_write(&mut self, index: Index) {
+        let Some(command) = self.log.get(index).and_then(|e| e.command.as_ref()) else {
+            return;
+        };
+        let client = command.client;
+        let mid = command.mid.clone();
+        if let Some(output) = self.unconfirmed.take(client, &mid) {
+            self.out.replies.push(Reply {
+                client,
+                mid,
+                answer: Answer::Vouched(output),
+            });
+        }
+    }
+}
