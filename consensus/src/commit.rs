@@ -102,6 +102,7 @@ impl<SM: StateMachine> Replica<SM> {
             };
             let entry_term = entry.term;
             let write: Option<AppliedWrite<SM>> = entry.command.as_ref().map(|c| AppliedWrite {
+                index,
                 client: c.client,
                 mid: c.mid.clone(),
                 footprint: SM::command_footprint(&c.op),

@@ -84,9 +84,8 @@ impl<SM: StateMachine> Replica<SM> {
         if self.role != Role::Leader || self.commit < self.term_start {
             return;
         }
-        for index in std::mem::take(&mut self.owed) {
-            self.answer_owed_write(index);
-        }
+        let owed = std::mem::take(&mut self.owed);
+        self.answer_owed_writes(&owed);
     }
 
     /// Leader side: `follower` reports the writes it owes (`reported`, in
@@ -113,11 +112,10 @@ impl<SM: StateMachine> Replica<SM> {
             self.note_client_request(now);
             return;
         }
+        let new: Vec<Index> = new.into_iter().filter(|&i| i <= self.applied).collect();
+        self.answer_owed_writes(&new);
         for index in new {
-            if index <= self.applied {
-                self.answer_owed_write(index);
-                self.taken_over.insert(index, follower);
-            }
+            self.taken_over.insert(index, follower);
         }
     }
 
@@ -131,23 +129,6 @@ impl<SM: StateMachine> Replica<SM> {
     pub(crate) fn forget_owed_taken(&mut self, taken: &[Index]) {
         if !taken.is_empty() {
             self.owed.retain(|index| !taken.contains(index));
-        }
-    }
-
-    /// Answers the write at `index` on its old leader's behalf, if it is
-    /// still unconfirmed here (see the module docs).
-    fn answer_owed_write(&mut self, index: Index) {
-        let Some(command) = self.log.get(index).and_then(|e| e.command.as_ref()) else {
-            return;
-        };
-        let client = command.client;
-        let mid = command.mid.clone();
-        if let Some(output) = self.unconfirmed.take(client, &mid) {
-            self.out.replies.push(Reply {
-                client,
-                mid,
-                answer: Answer::Vouched(output),
-            });
         }
     }
 }

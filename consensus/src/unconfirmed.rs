@@ -21,9 +21,16 @@
 //! not have heard of: those of an earlier term than its own when it
 //! applied them. A write of the current term needs no such care: the
 //! current leader accepted it and answered it the moment it was
-//! committed, before anyone else could learn so. A later write by the same client to the same part of the
-//! state (its [`Footprint`]) replaces the remembered one, since a read
-//! can no longer see it.
+//! committed, before anyone else could learn so.
+//!
+//! A later write by the same client to the same part of the state (its
+//! [`Footprint`]) overtakes the remembered one: a read can no longer see
+//! it, and an `ok` for it must never reach the client after one for the
+//! later write. A later write of the current term, answered by the
+//! current leader, replaces it. A later write of an earlier term only
+//! *shadows* it: never vouched for, it stays remembered in case the old
+//! leader that accepted both owes both, and the current leader can answer
+//! them one after the other (`owed_answers.rs`).
 //!
 //! Before a leader answers a read, it first answers `ok` for each
 //! remembered write by the same client that the read may see, as the
@@ -46,18 +53,31 @@
 //! would see are vouched for, so a duplicate needs that read to come
 //! before the client writes the same key again.
 
-use crate::replica::Replica;
+use crate::replica::{Replica, Role};
 use crate::request::{Answer, Reply};
 use statemachine::{Footprint, StateMachine};
 use std::collections::BTreeMap;
-use wire::{NodeId, Term};
+use wire::{Index, NodeId, Term};
 
 /// A committed write that its client may not have been told of.
 #[derive(Clone, Debug)]
 struct UnconfirmedWrite<O> {
+    index: Index,
     mid: String,
     footprint: Footprint,
     output: O,
+    /// Overtaken by a later unconfirmed write (see the module docs).
+    shadowed: bool,
+}
+
+/// A write an old leader owes, as [`Unconfirmed::take_owed`] needs it.
+pub(crate) struct OwedWrite {
+    index: Index,
+    client: NodeId,
+    mid: String,
+    /// No leader but the one answering now may have answered a write that
+    /// overtook it (see [`Replica::no_other_leader_since`]).
+    sole_answerer: bool,
 }
 
 /// The unconfirmed writes a replica remembers, per client, oldest first.
@@ -75,13 +95,31 @@ impl<O> Default for Unconfirmed<O> {
 }
 
 impl<O> Unconfirmed<O> {
-    /// A write by `client` to `footprint` was applied: any remembered
-    /// write of the client that it overlaps can no longer be read.
-    fn supersede(&mut self, client: NodeId, footprint: &Footprint) {
+    /// Keeps only the writes of `client` for which `keep` holds.
+    fn retain(&mut self, client: NodeId, keep: impl FnMut(&UnconfirmedWrite<O>) -> bool) {
         if let Some(writes) = self.by_client.get_mut(&client) {
-            writes.retain(|w| !w.footprint.overlaps(footprint));
+            writes.retain(keep);
             if writes.is_empty() {
                 self.by_client.remove(&client);
+            }
+        }
+    }
+
+    /// A write by `client` to `footprint`, answered by the current leader,
+    /// was applied: the remembered writes it overlaps are forgotten.
+    fn supersede(&mut self, client: NodeId, footprint: &Footprint) {
+        self.retain(client, |w| !w.footprint.overlaps(footprint));
+    }
+
+    /// An unconfirmed write by `client` to `footprint` was applied: the
+    /// remembered writes it overlaps are shadowed.
+    fn shadow(&mut self, client: NodeId, footprint: &Footprint) {
+        if let Some(writes) = self.by_client.get_mut(&client) {
+            for w in writes
+                .iter_mut()
+                .filter(|w| w.footprint.overlaps(footprint))
+            {
+                w.shadowed = true;
             }
         }
     }
@@ -90,44 +128,88 @@ impl<O> Unconfirmed<O> {
         self.by_client.entry(client).or_default().push(write);
     }
 
-    /// Removes the remembered write `mid` of `client`, returning what
-    /// applying it returned, or `None` if it is not remembered (vouched
-    /// for, overtaken, or never unconfirmed here).
-    pub(crate) fn take(&mut self, client: NodeId, mid: &str) -> Option<O> {
-        let writes = self.by_client.get_mut(&client)?;
-        let position = writes.iter().position(|w| w.mid == mid)?;
-        let write = writes.remove(position);
-        if writes.is_empty() {
-            self.by_client.remove(&client);
+    /// Removes and returns, in log order, the writes among `owed` (in log
+    /// order) whose `ok` cannot reach their client after one for a later
+    /// write of the same client and footprint: those remembered and not
+    /// shadowed, and those shadowed only by writes answered with them,
+    /// which no other leader can have answered before.
+    fn take_owed(&mut self, owed: &[OwedWrite]) -> Vec<(NodeId, String, O)> {
+        let mut answerable: Vec<Index> = Vec::new();
+        for &OwedWrite {
+            index,
+            client,
+            ref mid,
+            sole_answerer,
+        } in owed.iter().rev()
+        {
+            let Some(writes) = self.by_client.get(&client) else {
+                continue;
+            };
+            let Some(write) = writes.iter().find(|w| w.index == index && w.mid == *mid) else {
+                continue;
+            };
+            let clear = !write.shadowed
+                || sole_answerer
+                    && writes
+                        .iter()
+                        .filter(|w| w.index > index && w.footprint.overlaps(&write.footprint))
+                        .all(|w| answerable.contains(&w.index));
+            if clear {
+                answerable.push(index);
+            }
         }
-        Some(write.output)
+        let mut taken = Vec::new();
+        for &OwedWrite { index, client, .. } in owed {
+            if !answerable.contains(&index) {
+                continue;
+            }
+            let Some(writes) = self.by_client.get_mut(&client) else {
+                continue;
+            };
+            if let Some(position) = writes.iter().position(|w| w.index == index) {
+                let write = writes.remove(position);
+                taken.push((client, write.mid, write.output));
+            }
+            if writes.is_empty() {
+                self.by_client.remove(&client);
+            }
+        }
+        taken
     }
 
-    /// Removes and returns, oldest first, the remembered writes of
-    /// `client` that a read of `footprint` may see.
+    /// Removes and returns, oldest first, the writes of `client` a read of
+    /// `footprint` may see and that are not shadowed, forgetting too the
+    /// shadowed writes they overtook.
     fn take_seen_by(&mut self, client: NodeId, footprint: &Footprint) -> Vec<UnconfirmedWrite<O>> {
         let Some(writes) = self.by_client.get_mut(&client) else {
             return Vec::new();
         };
         let (seen, kept): (Vec<_>, Vec<_>) = std::mem::take(writes)
             .into_iter()
-            .partition(|w| w.footprint.overlaps(footprint));
-        if kept.is_empty() {
-            self.by_client.remove(&client);
-        } else {
-            *writes = kept;
-        }
+            .partition(|w| !w.shadowed && w.footprint.overlaps(footprint));
+        *writes = kept;
+        self.retain(client, |w| {
+            !seen
+                .iter()
+                .any(|s| s.index > w.index && s.footprint.overlaps(&w.footprint))
+        });
         seen
     }
 
-    /// How many writes are remembered.
+    /// How many writes would be vouched for: those not shadowed.
     pub(crate) fn len(&self) -> usize {
-        self.by_client.values().map(Vec::len).sum()
+        self.by_client
+            .values()
+            .flatten()
+            .filter(|w| !w.shadowed)
+            .count()
     }
 }
 
 /// A write just applied, as [`Replica::note_applied_write`] needs it.
 pub(crate) struct AppliedWrite<SM: StateMachine> {
+    /// Its index in the log.
+    pub(crate) index: Index,
     pub(crate) client: NodeId,
     pub(crate) mid: String,
     pub(crate) footprint: Footprint,
@@ -142,16 +224,62 @@ impl<SM: StateMachine> Replica<SM> {
     /// earlier unconfirmed writes that it overlaps, and is remembered
     /// itself if its client may not have heard of it (see the module docs).
     pub(crate) fn note_applied_write(&mut self, write: AppliedWrite<SM>) {
-        self.unconfirmed.supersede(write.client, &write.footprint);
         if write.term < self.term {
+            self.unconfirmed.shadow(write.client, &write.footprint);
             self.unconfirmed.remember(
                 write.client,
                 UnconfirmedWrite {
+                    index: write.index,
                     mid: write.mid,
                     footprint: write.footprint,
                     output: write.output,
+                    shadowed: false,
                 },
             );
+        } else {
+            self.unconfirmed.supersede(write.client, &write.footprint);
+        }
+    }
+
+    /// Whether no leader but this one can have answered a client since
+    /// the leader of `term`: true if this replica leads now and its log
+    /// holds no entry of a term between. (A leader answers reads, and so
+    /// vouches, only once an entry of its own term is committed, and a
+    /// committed entry is in every later leader's log.)
+    fn no_other_leader_since(&self, term: Term) -> bool {
+        if self.role != Role::Leader {
+            return false;
+        }
+        let through_term = self.log.last_index_with_term_at_most(self.commit, term);
+        self.log
+            .get(through_term + 1)
+            .is_none_or(|next| next.term >= self.term)
+    }
+
+    /// Answers, on their old leader's behalf, the owed writes at `indices`
+    /// (in log order) whose answers cannot mislead their client now (see
+    /// `Unconfirmed::take_owed` and `owed_answers.rs`).
+    pub(crate) fn answer_owed_writes(&mut self, indices: &[Index]) {
+        let owed: Vec<OwedWrite> = indices
+            .iter()
+            .filter_map(|&index| {
+                let entry = self.log.get(index)?;
+                let command = entry.command.as_ref()?;
+                Some(OwedWrite {
+                    index,
+                    client: command.client,
+                    mid: command.mid.clone(),
+                    sole_answerer: self.no_other_leader_since(entry.term),
+                })
+            })
+            .collect();
+        let taken = self.unconfirmed.take_owed(&owed);
+        for (client, mid, output) in taken {
+            self.out.replies.push(Reply {
+                client,
+                mid,
+                answer: Answer::Vouched(output),
+            });
         }
     }
 
@@ -179,16 +307,40 @@ impl<SM: StateMachine> Replica<SM> {
 mod tests {
     use super::*;
 
-    fn write(mid: &str, key: &str) -> UnconfirmedWrite<String> {
-        UnconfirmedWrite {
+    /// Remembers write `mid` at `index` by `client` to `key`, as applying
+    /// an unconfirmed write does: it shadows the client's earlier ones.
+    fn applied(u: &mut Unconfirmed<String>, index: Index, client: NodeId, mid: &str, key: &str) {
+        let footprint = Footprint::Key(key.into());
+        u.shadow(client, &footprint);
+        u.remember(
+            client,
+            UnconfirmedWrite {
+                index,
+                mid: mid.into(),
+                footprint,
+                output: format!("out-{mid}"),
+                shadowed: false,
+            },
+        );
+    }
+
+    /// Write `mid` at `index` of `client`, owed; `sole`: no other
+    /// leader may have answered since.
+    fn owed(index: Index, client: NodeId, mid: &str, sole: bool) -> OwedWrite {
+        OwedWrite {
+            index,
+            client,
             mid: mid.into(),
-            footprint: Footprint::Key(key.into()),
-            output: String::new(),
+            sole_answerer: sole,
         }
     }
 
     fn mids(writes: &[UnconfirmedWrite<String>]) -> Vec<&str> {
         writes.iter().map(|w| w.mid.as_str()).collect()
+    }
+
+    fn taken_mids(taken: &[(NodeId, String, String)]) -> Vec<&str> {
+        taken.iter().map(|(_, mid, _)| mid.as_str()).collect()
     }
 
     const C: NodeId = NodeId(0x100);
@@ -197,9 +349,9 @@ mod tests {
     #[test]
     fn a_read_takes_only_its_clients_writes_to_its_key() {
         let mut u = Unconfirmed::default();
-        u.remember(C, write("c-x", "x"));
-        u.remember(C, write("c-y", "y"));
-        u.remember(D, write("d-x", "x"));
+        applied(&mut u, 1, C, "c-x", "x");
+        applied(&mut u, 2, C, "c-y", "y");
+        applied(&mut u, 3, D, "d-x", "x");
         let taken = u.take_seen_by(C, &Footprint::Key("x".into()));
         assert_eq!(mids(&taken), ["c-x"]);
         assert_eq!(u.len(), 2);
@@ -207,24 +359,80 @@ mod tests {
     }
 
     #[test]
-    fn a_later_write_to_the_same_key_replaces_the_remembered_one() {
+    fn a_later_answered_write_to_the_same_key_replaces_the_remembered_one() {
         let mut u = Unconfirmed::default();
-        u.remember(C, write("old", "x"));
-        u.remember(C, write("other", "y"));
+        applied(&mut u, 1, C, "old", "x");
+        applied(&mut u, 2, C, "other", "y");
         u.supersede(C, &Footprint::Key("x".into()));
         u.supersede(D, &Footprint::Key("y".into()));
         assert_eq!(mids(&u.take_seen_by(C, &Footprint::Everything)), ["other"]);
         assert_eq!(u.len(), 0);
+        assert!(
+            u.take_owed(&[owed(1, C, "old", true)]).is_empty(),
+            "forgotten"
+        );
     }
 
     #[test]
-    fn a_write_is_taken_by_its_client_and_id_once() {
+    fn a_read_vouches_for_the_latest_write_and_forgets_those_it_shadowed() {
         let mut u = Unconfirmed::default();
-        u.remember(C, write("a", "x"));
-        u.remember(C, write("b", "y"));
-        assert_eq!(u.take(D, "a"), None, "another client's id");
-        assert_eq!(u.take(C, "a"), Some(String::new()));
-        assert_eq!(u.take(C, "a"), None, "taken already");
+        applied(&mut u, 1, C, "first", "x");
+        applied(&mut u, 2, C, "second", "x");
+        assert_eq!(u.len(), 1, "the first is shadowed");
+        let taken = u.take_seen_by(C, &Footprint::Key("x".into()));
+        assert_eq!(mids(&taken), ["second"]);
+        assert!(u.take_owed(&[owed(1, C, "first", true)]).is_empty());
+        assert!(u.by_client.is_empty());
+    }
+
+    #[test]
+    fn an_owed_write_is_taken_once_by_its_index_and_id() {
+        let mut u = Unconfirmed::default();
+        applied(&mut u, 1, C, "a", "x");
+        applied(&mut u, 2, C, "b", "y");
+        assert!(
+            u.take_owed(&[owed(1, D, "a", true)]).is_empty(),
+            "another client"
+        );
+        assert!(
+            u.take_owed(&[owed(2, C, "a", true)]).is_empty(),
+            "another index"
+        );
+        let taken = u.take_owed(&[owed(1, C, "a", true)]);
+        assert_eq!(taken, [(C, "a".to_string(), "out-a".to_string())]);
+        assert!(
+            u.take_owed(&[owed(1, C, "a", true)]).is_empty(),
+            "taken already"
+        );
         assert_eq!(mids(&u.take_seen_by(C, &Footprint::Everything)), ["b"]);
+    }
+
+    #[test]
+    fn a_shadowed_write_is_answered_only_with_the_writes_that_shadow_it() {
+        let mut u = Unconfirmed::default();
+        applied(&mut u, 1, C, "first", "x");
+        applied(&mut u, 2, C, "second", "x");
+        applied(&mut u, 3, C, "third", "x");
+        // Without the writes that overtook it, never.
+        assert!(u.take_owed(&[owed(1, C, "first", true)]).is_empty());
+        assert!(u
+            .take_owed(&[owed(1, C, "first", true), owed(2, C, "second", true)])
+            .is_empty());
+        // Nor if another leader may have vouched for one of them.
+        let all = |sole| {
+            [
+                owed(1, C, "first", sole),
+                owed(2, C, "second", sole),
+                owed(3, C, "third", sole),
+            ]
+        };
+        assert_eq!(taken_mids(&u.take_owed(&all(false))), ["third"]);
+        // With all of them, all of them, in log order.
+        applied(&mut u, 3, C, "third", "x");
+        assert_eq!(
+            taken_mids(&u.take_owed(&all(true))),
+            ["first", "second", "third"]
+        );
+        assert!(u.by_client.is_empty());
     }
 }
