@@ -820,6 +820,30 @@ fn an_old_leader_back_from_a_partition_hands_its_stranded_put_to_the_new_leader(
     assert_eq!(c.node(leader).unconfirmed_writes(), 0);
 }
 
+#[test]
+fn two_puts_of_one_key_stranded_together_are_answered_together_in_order() {
+    let mut c = Cluster::led_by_0(5);
+    c.put(0, "first", "k", "old");
+    let leader = put_stranded_by_a_cut_off_leader(&mut c, "second", "new");
+    assert_eq!(
+        c.node(leader).unconfirmed_writes(),
+        1,
+        "the first is shadowed"
+    );
+
+    // Healed, the old leader owes both. The new leader answers the first
+    // only because it answers the second right after: the client ends up
+    // believing "new", as the store holds.
+    c.run(ms(3000));
+    let order: Vec<&str> = c.replies.iter().map(|(_, r)| r.mid.as_str()).collect();
+    assert_eq!(order, ["first", "second"]);
+    assert_eq!(
+        c.answers("second"),
+        vec![(id(leader), Answer::Vouched("new".into()))]
+    );
+    assert_eq!(c.node(0).pending_requests(), 0);
+}
+
 /// Whether `m` reports answers owed by an old leader to its leader.
 fn reports_owed(m: &Msg) -> bool {
     match &m.body {

@@ -267,7 +267,7 @@ impl Clients {
     /// they were sent, or that was sent after them and committed (its MID
     /// in `committed`). A replica leaves such a put unanswered rather than
     /// risk answering it after the later one (see the `consensus` crate's
-    /// `late_answers.rs`).
+    /// `owed_answers.rs`).
     pub fn owed<'a>(
         &'a self,
         committed: &'a HashSet<String>,
