@@ -31,6 +31,11 @@
 //!   from this leader). Overtaken or vouched for, it stays unanswered:
 //!   the client already believes what it should. The answer is a vouch
 //!   ([`Answer::Vouched`]), since this leader did not accept the write.
+//! - One exception: a write overtaken only by later writes owed with it
+//!   (an old leader stranded two puts of one key) is answered, just
+//!   before them, provided no leader but this one can have answered any
+//!   of them before (`Unconfirmed::take_owed`). The client hears of them
+//!   in log order and ends up believing the last.
 //! - It does so only while it could serve a read (its term's first entry
 //!   applied, its lease valid): the same proof that no other leader is
 //!   answering anything meanwhile.
@@ -38,17 +43,16 @@
 //!   them the same way, before it answers anything of its own term.
 //!
 //! Every late answer now leaves from the replica that answers everything
-//! else, so they reach the client in the order the leader decided them:
-//! exact, with no race. It costs no message while nothing is owed; after
-//! a leader change that stranded writes, a few more answers to
-//! heartbeats, until the leader takes them over.
+//! else, so they reach the client in the order the leader decided them,
+//! with no race. It costs no message while nothing is owed; after a
+//! leader change that stranded writes, a few more answers to heartbeats,
+//! until the leader takes them over.
 //!
-//! An owed write's old leader may have answered it before it lost office
-//! without its followers learning so (it crashed right after); the
-//! current leader, which cannot tell, may then vouch for it on a read, a
-//! duplicate (`unconfirmed.rs`). A leader that takes over owed writes and
-//! then loses office before its followers drop them lets the next leader
-//! take them over again: a duplicate too, never a wrong belief.
+//! Duplicates remain possible, never a wrong belief: a leader that took
+//! over owed writes may lose office before the old leader learns so, and
+//! the next leader takes them over again; or a leader in between vouched
+//! for a write before a read, and the current leader, which cannot know,
+//! answers it once more.
 
 use crate::replica::{Replica, Role};
 use crate::request::{Answer, Reply};

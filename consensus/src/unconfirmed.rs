@@ -132,7 +132,8 @@ impl<O> Unconfirmed<O> {
     /// order) whose `ok` cannot reach their client after one for a later
     /// write of the same client and footprint: those remembered and not
     /// shadowed, and those shadowed only by writes answered with them,
-    /// which no other leader can have answered before.
+    /// which no other leader can have answered before. The writes that an
+    /// answered one shadows are forgotten, as after a vouch.
     fn take_owed(&mut self, owed: &[OwedWrite]) -> Vec<(NodeId, String, O)> {
         let mut answerable: Vec<Index> = Vec::new();
         for &OwedWrite {
@@ -168,6 +169,9 @@ impl<O> Unconfirmed<O> {
             };
             if let Some(position) = writes.iter().position(|w| w.index == index) {
                 let write = writes.remove(position);
+                // The writes it shadows not answered just before it must
+                // never be: their `ok` would now come after its own.
+                writes.retain(|w| !(w.index < index && w.footprint.overlaps(&write.footprint)));
                 taken.push((client, write.mid, write.output));
             }
             if writes.is_empty() {
@@ -407,32 +411,59 @@ mod tests {
         assert_eq!(mids(&u.take_seen_by(C, &Footprint::Everything)), ["b"]);
     }
 
-    #[test]
-    fn a_shadowed_write_is_answered_only_with_the_writes_that_shadow_it() {
+    /// Three writes of `C` to one key, each shadowing the one before.
+    fn three_writes_of_one_key() -> Unconfirmed<String> {
         let mut u = Unconfirmed::default();
         applied(&mut u, 1, C, "first", "x");
         applied(&mut u, 2, C, "second", "x");
         applied(&mut u, 3, C, "third", "x");
+        u
+    }
+
+    fn all_three(sole: bool) -> [OwedWrite; 3] {
+        [
+            owed(1, C, "first", sole),
+            owed(2, C, "second", sole),
+            owed(3, C, "third", sole),
+        ]
+    }
+
+    #[test]
+    fn a_shadowed_write_is_answered_only_with_the_writes_that_shadow_it() {
+        let mut u = three_writes_of_one_key();
         // Without the writes that overtook it, never.
         assert!(u.take_owed(&[owed(1, C, "first", true)]).is_empty());
         assert!(u
             .take_owed(&[owed(1, C, "first", true), owed(2, C, "second", true)])
             .is_empty());
-        // Nor if another leader may have vouched for one of them.
-        let all = |sole| {
-            [
-                owed(1, C, "first", sole),
-                owed(2, C, "second", sole),
-                owed(3, C, "third", sole),
-            ]
-        };
-        assert_eq!(taken_mids(&u.take_owed(&all(false))), ["third"]);
         // With all of them, all of them, in log order.
-        applied(&mut u, 3, C, "third", "x");
         assert_eq!(
-            taken_mids(&u.take_owed(&all(true))),
+            taken_mids(&u.take_owed(&all_three(true))),
             ["first", "second", "third"]
         );
+        assert!(u.by_client.is_empty());
+    }
+
+    #[test]
+    fn a_shadowed_write_is_not_answered_if_another_leader_may_have_answered_its_successor() {
+        let mut u = three_writes_of_one_key();
+        assert_eq!(taken_mids(&u.take_owed(&all_three(false))), ["third"]);
+        assert!(u.by_client.is_empty(), "the shadowed ones are forgotten");
+    }
+
+    #[test]
+    fn once_a_write_is_answered_the_writes_it_shadows_never_are() {
+        let mut u = Unconfirmed::default();
+        applied(&mut u, 1, C, "first", "x");
+        applied(&mut u, 2, C, "second", "x");
+        // The later write is reported first, alone, and answered.
+        assert_eq!(
+            taken_mids(&u.take_owed(&[owed(2, C, "second", true)])),
+            ["second"]
+        );
+        // Reported after it, the earlier one would leave the client
+        // believing the overwritten value.
+        assert!(u.take_owed(&[owed(1, C, "first", true)]).is_empty());
         assert!(u.by_client.is_empty());
     }
 }

@@ -301,9 +301,6 @@ pub struct Outcome {
     /// Puts left unanswered because a later put of the same key was
     /// answered first (same file).
     pub overtaken_puts: usize,
-    /// Reads `./run`'s get check would reject (see
-    /// `Clients::unacknowledged_reads`).
-    pub unacknowledged_reads: Vec<String>,
 }
 
 #[derive(Debug)]
@@ -701,7 +698,6 @@ pub fn run_scenario(scenario: &Scenario) -> Outcome {
     w.outcome.duplicates = w.clients.duplicates;
     let committed = committed_mids(&w);
     w.outcome.overtaken_puts = w.clients.overtaken_puts(&committed);
-    w.outcome.unacknowledged_reads = w.clients.unacknowledged_reads.clone();
     if w.outcome.violations.is_empty() {
         liveness(&mut w);
         w.outcome
