@@ -56,10 +56,10 @@
 
 use crate::replica::{Replica, Role};
 use crate::request::{Answer, Reply};
-use crate::unconfirmed::AppliedWrite;
+use crate::unconfirmed::{AppliedWrite, OwedWrite};
 use statemachine::StateMachine;
 use std::time::Duration;
-use wire::{Index, NodeId};
+use wire::{Index, NodeId, Term};
 
 impl<SM: StateMachine> Replica<SM> {
     /// Answers a write this replica accepted, now applied at `index`.
@@ -133,6 +133,48 @@ impl<SM: StateMachine> Replica<SM> {
     pub(crate) fn forget_owed_taken(&mut self, taken: &[Index]) {
         if !taken.is_empty() {
             self.owed.retain(|index| !taken.contains(index));
+        }
+    }
+
+    /// Whether no leader but this one can have answered a client since
+    /// the leader of `term`: true if this replica leads now and its log
+    /// holds no entry of a term between. (A leader answers reads, and so
+    /// vouches, only once an entry of its own term is committed, and a
+    /// committed entry is in every later leader's log.)
+    fn no_other_leader_since(&self, term: Term) -> bool {
+        if self.role != Role::Leader {
+            return false;
+        }
+        let through_term = self.log.last_index_with_term_at_most(self.commit, term);
+        self.log
+            .get(through_term + 1)
+            .is_none_or(|next| next.term >= self.term)
+    }
+
+    /// Answers, on their old leader's behalf, the owed writes at `indices`
+    /// (in log order) whose answers cannot mislead their client now (see
+    /// `Unconfirmed::take_owed` and the module docs).
+    fn answer_owed_writes(&mut self, indices: &[Index]) {
+        let owed: Vec<OwedWrite> = indices
+            .iter()
+            .filter_map(|&index| {
+                let entry = self.log.get(index)?;
+                let command = entry.command.as_ref()?;
+                Some(OwedWrite {
+                    index,
+                    client: command.client,
+                    mid: command.mid.clone(),
+                    sole_answerer: self.no_other_leader_since(entry.term),
+                })
+            })
+            .collect();
+        let taken = self.unconfirmed.take_owed(&owed);
+        for (client, mid, output) in taken {
+            self.out.replies.push(Reply {
+                client,
+                mid,
+                answer: Answer::Vouched(output),
+            });
         }
     }
 }

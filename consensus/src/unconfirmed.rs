@@ -53,7 +53,7 @@
 //! would see are vouched for, so a duplicate needs that read to come
 //! before the client writes the same key again.
 
-use crate::replica::{Replica, Role};
+use crate::replica::Replica;
 use crate::request::{Answer, Reply};
 use statemachine::{Footprint, StateMachine};
 use std::collections::BTreeMap;
@@ -72,12 +72,12 @@ struct UnconfirmedWrite<O> {
 
 /// A write an old leader owes, as [`Unconfirmed::take_owed`] needs it.
 pub(crate) struct OwedWrite {
-    index: Index,
-    client: NodeId,
-    mid: String,
+    pub(crate) index: Index,
+    pub(crate) client: NodeId,
+    pub(crate) mid: String,
     /// No leader but the one answering now may have answered a write that
-    /// overtook it (see [`Replica::no_other_leader_since`]).
-    sole_answerer: bool,
+    /// overtook it (`owed_answers.rs`).
+    pub(crate) sole_answerer: bool,
 }
 
 /// The unconfirmed writes a replica remembers, per client, oldest first.
@@ -134,7 +134,7 @@ impl<O> Unconfirmed<O> {
     /// shadowed, and those shadowed only by writes answered with them,
     /// which no other leader can have answered before. The writes that an
     /// answered one shadows are forgotten, as after a vouch.
-    fn take_owed(&mut self, owed: &[OwedWrite]) -> Vec<(NodeId, String, O)> {
+    pub(crate) fn take_owed(&mut self, owed: &[OwedWrite]) -> Vec<(NodeId, String, O)> {
         let mut answerable: Vec<Index> = Vec::new();
         for &OwedWrite {
             index,
@@ -242,48 +242,6 @@ impl<SM: StateMachine> Replica<SM> {
             );
         } else {
             self.unconfirmed.supersede(write.client, &write.footprint);
-        }
-    }
-
-    /// Whether no leader but this one can have answered a client since
-    /// the leader of `term`: true if this replica leads now and its log
-    /// holds no entry of a term between. (A leader answers reads, and so
-    /// vouches, only once an entry of its own term is committed, and a
-    /// committed entry is in every later leader's log.)
-    fn no_other_leader_since(&self, term: Term) -> bool {
-        if self.role != Role::Leader {
-            return false;
-        }
-        let through_term = self.log.last_index_with_term_at_most(self.commit, term);
-        self.log
-            .get(through_term + 1)
-            .is_none_or(|next| next.term >= self.term)
-    }
-
-    /// Answers, on their old leader's behalf, the owed writes at `indices`
-    /// (in log order) whose answers cannot mislead their client now (see
-    /// `Unconfirmed::take_owed` and `owed_answers.rs`).
-    pub(crate) fn answer_owed_writes(&mut self, indices: &[Index]) {
-        let owed: Vec<OwedWrite> = indices
-            .iter()
-            .filter_map(|&index| {
-                let entry = self.log.get(index)?;
-                let command = entry.command.as_ref()?;
-                Some(OwedWrite {
-                    index,
-                    client: command.client,
-                    mid: command.mid.clone(),
-                    sole_answerer: self.no_other_leader_since(entry.term),
-                })
-            })
-            .collect();
-        let taken = self.unconfirmed.take_owed(&owed);
-        for (client, mid, output) in taken {
-            self.out.replies.push(Reply {
-                client,
-                mid,
-                answer: Answer::Vouched(output),
-            });
         }
     }
 
