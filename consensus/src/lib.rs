@@ -46,6 +46,7 @@
 mod catch_up;
 mod clients;
 mod commit;
+mod commit_cover;
 mod config;
 mod election;
 mod faults;

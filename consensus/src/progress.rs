@@ -67,6 +67,9 @@ pub(crate) struct Progress {
     /// A missing answer was overlooked to keep the follower in the
     /// rotation (`catch_up.rs`); only an answer earns another pardon.
     pub pardoned: bool,
+    /// When entries were last sent to it with a response asked for; a
+    /// postponed retransmission (`commit_cover.rs`) leaves it alone.
+    pub entries_sent_at: Option<Duration>,
 }
 
 impl Progress {
@@ -81,6 +84,7 @@ impl Progress {
             last_response: None,
             retries: 0,
             pardoned: false,
+            entries_sent_at: None,
         }
     }
 
@@ -160,6 +164,20 @@ impl Progress {
         self.retransmit_at(pacing).is_some_and(|t| now >= t)
     }
 
+    /// True while the latest entries sent to it may still be answered:
+    /// sent, with a response asked for, less than a retransmission wait
+    /// ago.
+    pub fn entries_in_flight(&self, now: Duration, pacing: Pacing) -> bool {
+        self.entries_sent_at
+            .is_some_and(|t| now < t.saturating_add(self.retransmit_wait(pacing)))
+    }
+
+    /// Restarts the retransmission clock without a resend and without
+    /// counting a retry (`commit_cover.rs`).
+    pub fn postpone_retransmission(&mut self, now: Duration) {
+        self.unacked_since = Some(now);
+    }
+
     /// Readies a resend of everything unacknowledged: the cursor goes back
     /// to what the follower acknowledged, and the retry is counted.
     pub fn start_retransmission(&mut self) {
@@ -185,8 +203,11 @@ impl Progress {
         if self.awaiting_since.is_none() {
             self.awaiting_since = Some(now);
         }
-        if carried_entries && self.unacked_since.is_none() {
-            self.unacked_since = Some(now);
+        if carried_entries {
+            self.entries_sent_at = Some(now);
+            if self.unacked_since.is_none() {
+                self.unacked_since = Some(now);
+            }
         }
     }
 

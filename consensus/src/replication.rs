@@ -240,7 +240,6 @@ impl<SM: StateMachine> Replica<SM> {
         let pacing = self.pacing();
         let stalled = self.stall_deadline().is_some_and(|t| now >= t);
         let last = self.log.last_index();
-        let peers: Vec<NodeId> = self.progress.keys().copied().collect();
         // An idle leader asks for no answers (`lease.rs`).
         let keepers = if self.idle_at(now) {
             Vec::new()
@@ -254,15 +253,29 @@ impl<SM: StateMachine> Replica<SM> {
         };
         self.defer_committed_catch_up(now);
         let rechained = self.resend_broken_chain(now);
+        // Widening first, then in turn order, so that every send counts
+        // when the next due retransmission is weighed (`commit_cover.rs`).
+        let mut peers = widen_to.clone();
+        peers.extend(
+            self.followers_by_turn(now)
+                .into_iter()
+                .filter(|peer| !widen_to.contains(peer)),
+        );
         for peer in peers {
             if rechained.contains(&peer) {
                 continue;
             }
+            let due = self
+                .progress
+                .get(&peer)
+                .is_some_and(|p| p.cursor.matched < last && p.retransmit_due(now, pacing));
+            let covered = due && self.commit_covered_without(now, peer);
             let Some(p) = self.progress.get_mut(&peer) else {
                 continue;
             };
-            let lags = p.cursor.matched < last;
-            if lags && p.retransmit_due(now, pacing) {
+            if covered {
+                p.postpone_retransmission(now);
+            } else if due {
                 p.start_retransmission();
                 // A follower that missed this many is probably down: probe
                 // it with one entry rather than a whole batch.

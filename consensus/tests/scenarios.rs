@@ -973,8 +973,8 @@ fn figure_8(rules: consensus::SafetyRules) -> Figure8 {
     c.drop_where(cut_4);
     c.time_out(1);
     for round in 0..20 {
-        if round == 10 {
-            // A heartbeat tells the followers what 1 has committed.
+        if round >= 10 {
+            // Retransmissions tell the followers what 1 has committed.
             c.time_out(1);
         }
         c.drop_where(cut_4);
