@@ -9,8 +9,8 @@
 //! by then a stalled commit may have been widened to other followers
 //! (`widening_targets`), or one of them already answered. Resending to
 //! every due follower then costs two messages each where the commit needs
-//! one more acknowledgement, or none. At 15% loss such resends were about
-//! a tenth of all traffic.
+//! one more acknowledgement, or none. At 15% loss (`unreliable-3`, three
+//! seeds) postponing them saved 4-6% of all messages.
 //!
 //! ## The rule
 //!

@@ -42,6 +42,10 @@
 //!   four); after that, each is retransmitted to directly on its own
 //!   timer, as for any unacknowledged send (`leader_tick`), so that a
 //!   follower that went down cannot keep breaking the chain.
+//! - A stalled commit that still needs a chain's worth of followers is
+//!   widened along a chain too (`widen_along_chain`): three messages
+//!   instead of four, and, under loss, three links that must all hold
+//!   instead of four. It costs the stalled entry one more trip.
 //!
 //! Nothing here touches safety: a follower stores only what passes the
 //! consistency check, and only the leader decides commit, from the same
@@ -122,6 +126,18 @@ impl<SM: StateMachine> Replica<SM> {
         }
         self.send_relay(now, &due);
         due
+    }
+
+    /// Widening a stalled commit along a chain: if the followers it is
+    /// widened to (`widening_targets`, best first) hold a chain, the
+    /// batch travels along it. Returns the followers sent to, which
+    /// `leader_tick` then leaves alone.
+    pub(crate) fn widen_along_chain(&mut self, now: Duration, targets: &[NodeId]) -> Vec<NodeId> {
+        let Some(chain) = self.relay_chain(now, targets) else {
+            return Vec::new();
+        };
+        self.send_relay(now, &chain);
+        chain
     }
 
     /// Sends one batch along `chain`: to its first follower, which passes

@@ -18,10 +18,11 @@
 //!
 //! If an entry is still unacknowledged after `retransmit_timeout`, it is
 //! sent again, unless it has been committed meanwhile (then it waits for
-//! the follower's next turn, `catch_up.rs`); after twice that without a
+//! the follower's next turn, `catch_up.rs`) or other followers already
+//! cover its commit (`commit_cover.rs`); after twice that without a
 //! commit, it also goes to as many of the followers not yet sent it as the
-//! commit still needs (see `Config::retransmit_timeout` for why the
-//! timeout is short).
+//! commit still needs, along a chain if that is two (`relay.rs`; see
+//! `Config::retransmit_timeout` for why the timeout is short).
 //!
 //! Cursors advance optimistically on send, so entries stream to a follower
 //! without waiting for each acknowledgement; a follower that missed one
@@ -252,7 +253,8 @@ impl<SM: StateMachine> Replica<SM> {
             Vec::new()
         };
         self.defer_committed_catch_up(now);
-        let rechained = self.resend_broken_chain(now);
+        let mut rechained = self.resend_broken_chain(now);
+        rechained.extend(self.widen_along_chain(now, &widen_to));
         // Widening first, then in turn order, so that every send counts
         // when the next due retransmission is weighed (`commit_cover.rs`).
         let mut peers = widen_to.clone();

@@ -163,7 +163,7 @@ fn a_burst_of_puts_handed_over_together_travels_as_one_batch() {
 }
 
 #[test]
-fn a_broken_chain_is_tried_once_more_then_widened_directly() {
+fn a_broken_chain_is_tried_once_more_then_widened_along_a_new_chain() {
     let mut c = Cluster::led_by_0(5);
     c.now += ms(10);
     c.put(0, "p", "k", "v");
@@ -189,15 +189,15 @@ fn a_broken_chain_is_tried_once_more_then_widened_directly() {
     assert_eq!(reached_by(&resent[0]), vec![head, tail]);
     c.drop_where(|_| true);
 
-    // Next the stalled commit widens, directly, to the followers that
-    // were never sent the entry; their answers commit it.
+    // Next the stalled commit widens to the two followers that were never
+    // sent the entry, along a chain of their own; their answer commits it.
     c.time_out(0);
     let widened: Vec<Msg> = from_leader(&c);
-    assert_eq!(widened.len(), 2);
-    for m in &widened {
-        assert!(!reached_by(m).contains(&head) && !reached_by(m).contains(&tail));
-        assert!(matches!(&m.body, Body::Append(a) if a.relay.is_none()));
-    }
+    assert_eq!(widened.len(), 1, "{widened:?}");
+    let reached = reached_by(&widened[0]);
+    assert_eq!(reached.len(), 2);
+    assert!(!reached.contains(&head) && !reached.contains(&tail));
+    assert!(matches!(&widened[0].body, Body::Append(a) if a.relay.is_some()));
     c.settle();
     assert_eq!(c.answers("p"), vec![(id(0), Answer::Committed("v".into()))]);
     let last = c.node(0).log().last_index();
@@ -226,6 +226,66 @@ fn a_broken_chain_is_tried_once_more_then_widened_directly() {
         let log = c.node(n.0).log().last_index();
         assert_eq!(log, last + 1, "{n:?} has both entries");
     }
+}
+
+#[test]
+fn only_as_many_followers_are_resent_to_as_the_commit_still_needs() {
+    // Direct sends to three followers, so that the story decides alone
+    // which of them answer.
+    let mut c = Cluster::with_config(5, |cfg| {
+        cfg.relay = false;
+        cfg.eager_followers = Some(3);
+    });
+    c.time_out(0);
+    c.settle();
+    c.now += ms(10);
+    let before_put = c.sent.len();
+    c.put(0, "p", "k", "v");
+    let sent: Vec<wire::NodeId> = c.in_flight.iter().map(|m| m.dst).collect();
+    assert_eq!(sent.len(), 3);
+    let (answered, lost) = (sent[0], [sent[1], sent[2]]);
+    let fourth = (1..5)
+        .map(id)
+        .find(|n| !sent.contains(n))
+        .expect("one follower was not sent the entry");
+
+    // One follower answers; the other two never got the entry.
+    c.drop_where(|m| m.dst != answered);
+    c.deliver(|_| true);
+    c.deliver(|_| true);
+    assert!(c.in_flight.is_empty());
+    assert!(c.answers("p").is_empty(), "one answer is not a majority");
+
+    // Both are due for a retransmission, but the commit needs one more
+    // answer: only one of them is sent the entry again.
+    c.time_out(0);
+    let resent: Vec<wire::NodeId> = c.in_flight.iter().map(|m| m.dst).collect();
+    assert_eq!(resent.len(), 1, "{resent:?}");
+    assert!(lost.contains(&resent[0]));
+    let postponed = if resent[0] == lost[0] {
+        lost[1]
+    } else {
+        lost[0]
+    };
+
+    // That is lost too. The stalled commit widens to the follower never
+    // sent the entry, and the postponed one, due again, still waits.
+    c.drop_where(|_| true);
+    c.time_out(0);
+    let widened: Vec<wire::NodeId> = c.in_flight.iter().map(|m| m.dst).collect();
+    assert_eq!(widened, vec![fourth]);
+
+    // Its answer commits the entry; the postponed follower gets it with
+    // its next turn.
+    c.settle();
+    assert_eq!(c.answers("p"), vec![(id(0), Answer::Committed("v".into()))]);
+    assert!(c.node(postponed.0).log().last_index() < c.node(0).log().last_index());
+    let batches_to_postponed = c.sent[before_put..]
+        .iter()
+        .filter(|m| m.src == id(0) && m.dst == postponed)
+        .filter(|m| matches!(&m.body, Body::Append(a) if !a.entries.is_empty()))
+        .count();
+    assert_eq!(batches_to_postponed, 1, "sent the entry once, never again");
 }
 
 #[test]
