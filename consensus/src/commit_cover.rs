@@ -17,12 +17,20 @@
 //! When a follower's retransmission is due and the newest entry it was
 //! sent is not committed, the leader counts the *other* followers that
 //! either acknowledged that entry or were sent it, with a response asked
-//! for, less than their own retransmission wait ago (`entries_in_flight`).
+//! for, less than their own retransmission wait ago (`entries_in_flight`),
+//! and seem to be listening.
 //! If those are as many as a majority needs besides the leader, the
 //! commit is covered: the resend is postponed by one retransmission wait,
 //! without counting a retry. Due followers are taken in turn order, and
 //! the followers a stalled commit is widened to come first, so that each
 //! send made in this tick counts for the next follower looked at.
+//!
+//! Nor does a follower that has left a message unanswered for longer than
+//! `response_patience`, however recent the send: a follower that went
+//! down or was cut off is probed once a heartbeat interval with the entry
+//! after the last one it acknowledged, often the very entry waiting for
+//! its commit, and that probe must not hold up a resend to a live
+//! follower for the interval.
 //!
 //! A postponed follower does not count as in flight for others: only a
 //! real send does, and only until its own timer would fire. So two due
@@ -53,13 +61,16 @@ impl<SM: StateMachine> Replica<SM> {
             return false;
         }
         let pacing = self.pacing();
+        let patience = self.cfg.response_patience;
         let covering = self
             .progress
             .iter()
             .filter(|&(&other, _)| other != peer)
             .filter(|(_, q)| {
-                q.cursor.matched >= newest_sent
-                    || (q.cursor.next > newest_sent && q.entries_in_flight(now, pacing))
+                let in_flight = q.cursor.next > newest_sent
+                    && q.entries_in_flight(now, pacing)
+                    && q.responsive(now, patience);
+                q.cursor.matched >= newest_sent || in_flight
             })
             .count();
         covering >= self.cfg.quorum() - 1

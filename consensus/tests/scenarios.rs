@@ -289,6 +289,48 @@ fn only_as_many_followers_are_resent_to_as_the_commit_still_needs() {
 }
 
 #[test]
+fn a_probe_to_a_silent_follower_does_not_hold_up_a_resend_to_a_live_one() {
+    let mut c = Cluster::with_config(5, |cfg| {
+        cfg.relay = false;
+        cfg.eager_followers = Some(4);
+    });
+    c.time_out(0);
+    c.settle();
+    // 4 goes down; a put later, it is only probed, with the entry after
+    // the last one it acknowledged.
+    c.crash(4);
+    c.put(0, "p0", "k", "v0");
+    c.settle();
+    c.run(ms(2000));
+    assert_eq!(c.answers("p0").len(), 1);
+
+    // The next put goes to every follower, 4 included; only 1 gets it.
+    c.put(0, "p1", "k", "v1");
+    c.drop_where(|m| m.dst == id(2) || m.dst == id(3));
+    c.deliver(|_| true);
+    c.deliver(|_| true);
+    assert!(c.answers("p1").is_empty(), "one answer is not a majority");
+
+    // 2 and 3 are due for a resend. The send to 4 is recent, but 4 has
+    // not answered anything for seconds: it covers nothing, and one of
+    // them is sent the entry again at once.
+    c.time_out(0);
+    let resent: Vec<wire::NodeId> = c
+        .in_flight
+        .iter()
+        .filter(|m| is_append(m))
+        .map(|m| m.dst)
+        .collect();
+    assert_eq!(resent.len(), 1, "{resent:?}");
+    assert!([id(2), id(3)].contains(&resent[0]));
+    c.settle();
+    assert_eq!(
+        c.answers("p1"),
+        vec![(id(0), Answer::Committed("v1".into()))]
+    );
+}
+
+#[test]
 fn a_follower_that_went_silent_is_pardoned_once_then_only_probed() {
     let mut c = Cluster::led_by_0(5);
     c.crash(4);
