@@ -228,16 +228,24 @@ fn a_broken_chain_is_tried_once_more_then_widened_along_a_new_chain() {
     }
 }
 
+/// Five replicas led by 0, which sends each new entry directly (no relay
+/// chain) to `eager` followers.
+fn led_by_0_sending_directly_to(eager: usize) -> Cluster {
+    let mut c = Cluster::with_config(5, |cfg| {
+        cfg.relay = false;
+        cfg.eager_followers = Some(eager);
+    });
+    c.time_out(0);
+    c.settle();
+    assert_eq!(c.leaders(), vec![id(0)]);
+    c
+}
+
 #[test]
 fn only_as_many_followers_are_resent_to_as_the_commit_still_needs() {
     // Direct sends to three followers, so that the story decides alone
     // which of them answer.
-    let mut c = Cluster::with_config(5, |cfg| {
-        cfg.relay = false;
-        cfg.eager_followers = Some(3);
-    });
-    c.time_out(0);
-    c.settle();
+    let mut c = led_by_0_sending_directly_to(3);
     c.now += ms(10);
     let before_put = c.sent.len();
     c.put(0, "p", "k", "v");
@@ -290,12 +298,7 @@ fn only_as_many_followers_are_resent_to_as_the_commit_still_needs() {
 
 #[test]
 fn a_probe_to_a_silent_follower_does_not_hold_up_a_resend_to_a_live_one() {
-    let mut c = Cluster::with_config(5, |cfg| {
-        cfg.relay = false;
-        cfg.eager_followers = Some(4);
-    });
-    c.time_out(0);
-    c.settle();
+    let mut c = led_by_0_sending_directly_to(4);
     // 4 goes down; a put later, it is only probed, with the entry after
     // the last one it acknowledged.
     c.crash(4);
