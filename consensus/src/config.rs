@@ -198,6 +198,7 @@ impl Config {
             idle_from: None,
             silent_after: self.silent_after,
             silent_probe: self.silent_probe_interval,
+            commit: 0,
         }
     }
 

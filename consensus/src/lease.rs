@@ -100,6 +100,7 @@ impl<SM: StateMachine> Replica<SM> {
     pub(crate) fn pacing(&self) -> Pacing {
         Pacing {
             idle_from: self.idle_from(),
+            commit: self.commit,
             ..self.cfg.pacing()
         }
     }

@@ -121,7 +121,7 @@ impl<SM: StateMachine> Replica<SM> {
         }
         for peer in &due {
             if let Some(p) = self.progress.get_mut(peer) {
-                p.start_retransmission();
+                p.start_retransmission(pacing);
             }
         }
         self.send_relay(now, &due);

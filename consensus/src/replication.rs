@@ -36,7 +36,7 @@
 //! conflict and everything after, and appends the rest. It commits only up
 //! to what this batch proved to match the leader's log.
 
-use crate::progress::{Progress, RETRIES_BEFORE_PROBING};
+use crate::progress::Progress;
 use crate::replica::{to_micros, Replica, Role};
 use raft_log::Cursor;
 use statemachine::StateMachine;
@@ -278,10 +278,9 @@ impl<SM: StateMachine> Replica<SM> {
             if covered {
                 p.postpone_retransmission(now);
             } else if due {
-                p.start_retransmission();
                 // A follower that missed this many is probably down: probe
                 // it with one entry rather than a whole batch.
-                let max_entries = if p.retries > RETRIES_BEFORE_PROBING {
+                let max_entries = if p.start_retransmission(pacing) {
                     1
                 } else {
                     self.cfg.max_batch
