@@ -85,6 +85,19 @@ pub struct Config {
     /// second instead of two and a half) and halves that wait against two
     /// seconds: with two, one of 85 canonical test runs failed that way.
     pub silent_probe_interval: Duration,
+    /// How long a follower may stay silent before its leader takes it for
+    /// gone for good, and probes it only every
+    /// `long_silent_probe_interval`. Longer than a partition usually
+    /// lasts (those of the canonical tests last five seconds), so that a
+    /// replica back from one is still found within a silent probe
+    /// interval; a replica that is down for good costs a probe every
+    /// `long_silent_probe_interval` instead of every second.
+    pub long_silence_after: Duration,
+    /// How often a leader contacts a follower silent for
+    /// `long_silence_after`. A replica that comes back after that long
+    /// waits at most this long for the leader's contact, or less if it
+    /// asks for votes first (which prompts a contact at once).
+    pub long_silent_probe_interval: Duration,
     /// At most this many entries in one AppendEntries.
     pub max_batch: usize,
     /// How many followers receive a new entry at once; the others get it
@@ -133,6 +146,8 @@ impl Config {
             response_patience: Duration::from_millis(5),
             silent_after: Duration::from_millis(1200),
             silent_probe_interval: Duration::from_millis(1000),
+            long_silence_after: Duration::from_secs(6),
+            long_silent_probe_interval: Duration::from_secs(4),
             max_batch: 64,
             eager_followers: None,
             relay: true,
@@ -182,6 +197,11 @@ impl Config {
                 "the silent probe interval must not be shorter than the heartbeat interval",
             );
         }
+        if self.long_silence_after < self.silent_after
+            || self.long_silent_probe_interval < self.silent_probe_interval
+        {
+            return err("a long silence must not be shorter than a silence, nor probed more often");
+        }
         if self.max_batch == 0 {
             return err("max_batch must be at least 1");
         }
@@ -198,6 +218,8 @@ impl Config {
             idle_from: None,
             silent_after: self.silent_after,
             silent_probe: self.silent_probe_interval,
+            long_silence_after: self.long_silence_after,
+            long_silent_probe: self.long_silent_probe_interval,
             commit: 0,
         }
     }
@@ -240,6 +262,18 @@ mod tests {
         c.idle_heartbeat_interval = c.heartbeat_interval / 2;
         assert!(c.validate().is_err());
         c.idle_heartbeat_interval = c.heartbeat_interval;
+        assert!(c.validate().is_ok());
+    }
+
+    #[test]
+    fn a_long_silence_is_no_shorter_and_probed_no_more_often_than_a_silence() {
+        let mut c = Config::new(NodeId(0), vec![NodeId(1), NodeId(2)]);
+        c.long_silence_after = c.silent_after / 2;
+        assert!(c.validate().is_err());
+        c.long_silence_after = c.silent_after;
+        c.long_silent_probe_interval = c.silent_probe_interval / 2;
+        assert!(c.validate().is_err());
+        c.long_silent_probe_interval = c.silent_probe_interval;
         assert!(c.validate().is_ok());
     }
 

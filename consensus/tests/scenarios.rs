@@ -397,6 +397,33 @@ fn a_follower_that_went_silent_is_pardoned_once_then_only_probed() {
 }
 
 #[test]
+fn a_follower_silent_for_long_is_probed_only_every_few_seconds() {
+    let mut c = Cluster::led_by_0(5);
+    c.crash(4);
+    // Puts keep flowing for half a minute; 4 never answers again.
+    for i in 0..120 {
+        c.put(0, &format!("p{i}"), "k", &format!("v{i}"));
+        c.run(ms(250));
+        if i == 27 {
+            // 7 s after the crash: past the long silence (6 s).
+            c.sent.clear();
+        }
+    }
+    assert_eq!(c.leaders(), vec![id(0)]);
+    let probes = c
+        .sent
+        .iter()
+        .filter(|m| m.src == id(0) && is_append(m) && reached_by(m).contains(&id(4)))
+        .count();
+    // Every four seconds over the last 23: not once a second (23 probes).
+    assert!((5..=7).contains(&probes), "{probes} probes in 23 seconds");
+    for i in 0..120 {
+        let answer = Answer::Committed(format!("v{i}"));
+        assert_eq!(c.answers(&format!("p{i}")), vec![(id(0), answer)]);
+    }
+}
+
+#[test]
 fn a_cut_off_follower_is_probed_rarely_and_contacted_at_once_when_it_asks_for_votes() {
     let mut c = Cluster::led_by_0(5);
     let to_4 = |c: &Cluster| {

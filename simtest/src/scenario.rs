@@ -637,6 +637,8 @@ pub fn run_scenario(scenario: &Scenario) -> Outcome {
                 cfg.lease = t * 5 / 6;
                 cfg.silent_after = t;
                 cfg.silent_probe_interval = t * 5 / 6;
+                cfg.long_silence_after = t * 5;
+                cfg.long_silent_probe_interval = t * 10 / 3;
             }
             let rng = Box::new(StdRng::seed_from_u64(
                 scenario.seed.wrapping_mul(31) + u64::from(me.0),
