@@ -337,9 +337,7 @@ mod tests {
 
     #[test]
     fn a_read_vouches_for_the_latest_write_and_forgets_those_it_shadowed() {
-        let mut u = Unconfirmed::default();
-        applied(&mut u, 1, C, "first", "x");
-        applied(&mut u, 2, C, "second", "x");
+        let mut u = two_writes_of_one_key();
         assert_eq!(u.len(), 1, "the first is shadowed");
         let taken = u.take_seen_by(C, &Footprint::Key("x".into()));
         assert_eq!(mids(&taken), ["second"]);
@@ -369,11 +367,17 @@ mod tests {
         assert_eq!(mids(&u.take_seen_by(C, &Footprint::Everything)), ["b"]);
     }
 
-    /// Three writes of `C` to one key, each shadowing the one before.
-    fn three_writes_of_one_key() -> Unconfirmed<String> {
+    /// Two writes of `C` to one key, the second shadowing the first.
+    fn two_writes_of_one_key() -> Unconfirmed<String> {
         let mut u = Unconfirmed::default();
         applied(&mut u, 1, C, "first", "x");
         applied(&mut u, 2, C, "second", "x");
+        u
+    }
+
+    /// Three writes of `C` to one key, each shadowing the one before.
+    fn three_writes_of_one_key() -> Unconfirmed<String> {
+        let mut u = two_writes_of_one_key();
         applied(&mut u, 3, C, "third", "x");
         u
     }
@@ -411,9 +415,7 @@ mod tests {
 
     #[test]
     fn once_a_write_is_answered_the_writes_it_shadows_never_are() {
-        let mut u = Unconfirmed::default();
-        applied(&mut u, 1, C, "first", "x");
-        applied(&mut u, 2, C, "second", "x");
+        let mut u = two_writes_of_one_key();
         // The later write is reported first, alone, and answered.
         assert_eq!(
             taken_mids(&u.take_owed(&[owed(2, C, "second", true)])),
