@@ -48,7 +48,7 @@ impl<SM: StateMachine> Replica<SM> {
         let commit = self.commit;
         for p in self.progress.values_mut() {
             let due = p.retransmit_due(now, pacing);
-            let all_sent_committed = p.cursor.next <= commit + 1;
+            let all_sent_committed = !p.sent_uncommitted(commit);
             if due && all_sent_committed && !p.pardoned {
                 p.cursor.rewind();
                 p.unacked_since = None;

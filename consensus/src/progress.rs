@@ -167,14 +167,19 @@ impl Progress {
         self.next_contact(pacing).is_none_or(|t| now >= t)
     }
 
+    /// True when entries beyond `commit` were sent to it: the commit may
+    /// wait for its answer.
+    pub fn sent_uncommitted(&self, commit: u64) -> bool {
+        self.cursor.next > commit.saturating_add(1)
+    }
+
     /// True when the follower missed so many retransmissions that it is
     /// more likely down than unlucky: it is then retransmitted to once a
     /// heartbeat interval, one entry at a time. How many it may miss first
     /// depends on whether the commit waits for it (see
     /// [`RETRIES_BEFORE_PROBING_UNCOMMITTED`]).
     pub fn probably_down(&self, pacing: Pacing) -> bool {
-        let commit_waits = self.cursor.next > pacing.commit.saturating_add(1);
-        let limit = if commit_waits {
+        let limit = if self.sent_uncommitted(pacing.commit) {
             RETRIES_BEFORE_PROBING_UNCOMMITTED
         } else {
             RETRIES_BEFORE_PROBING
