@@ -46,7 +46,17 @@ impl<SM: StateMachine> Replica<SM> {
     pub(crate) fn defer_committed_catch_up(&mut self, now: Duration) {
         let pacing = self.pacing();
         let commit = self.commit;
-        for p in self.progress.values_mut() {
+        let awaiting: Vec<wire::NodeId> = self
+            .progress
+            .keys()
+            .copied()
+            .filter(|&peer| self.awaits_settlement(peer))
+            .collect();
+        for (peer, p) in self.progress.iter_mut() {
+            if awaiting.contains(peer) {
+                // Its answer settles a delegation (`delegated_answers.rs`).
+                continue;
+            }
             let due = p.retransmit_due(now, pacing);
             let all_sent_committed = !p.sent_uncommitted(commit);
             if due && all_sent_committed && !p.pardoned {

@@ -81,13 +81,18 @@ impl<SM: StateMachine> Replica<SM> {
     }
 
     /// Answers the queued reads if this leader may answer from its state
-    /// (`may_answer_from_state`).
+    /// (`may_answer_from_state`), except those that wait for a delegated
+    /// write (`delegated_answers.rs`).
     pub(crate) fn serve_reads(&mut self, now: Duration) {
         if self.reads.is_empty() || !self.may_answer_from_state(now) {
             return;
         }
         for req in std::mem::take(&mut self.reads) {
             if let Operation::Query(q) = &req.op {
+                if self.read_waits_for_delegated(&SM::query_footprint(q)) {
+                    self.reads.push(req);
+                    continue;
+                }
                 self.vouch_for_writes_seen_by(req.client, q);
                 let value = self.sm.query(q);
                 self.out.replies.push(Reply {

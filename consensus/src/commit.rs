@@ -109,10 +109,20 @@ impl<SM: StateMachine> Replica<SM> {
                 output: self.sm.apply(&c.op),
                 term: entry_term,
             });
+            self.delegated_unapplied.remove(&index);
+            if let Some(w) = &write {
+                if let Some(reply) = self.delegated_reply(index, w.client, &w.mid, &w.output) {
+                    self.out.replies.push(reply);
+                }
+            }
             for (_, req) in self.accepted.remove(&index).unwrap_or_default() {
                 match &write {
                     Some(w) if w.client == req.client && w.mid == req.mid => {
-                        self.answer_own_write(index, w);
+                        if w.term == self.term && self.must_hold_answer(index) {
+                            self.hold_answer(index, w);
+                        } else {
+                            self.answer_own_write(index, w);
+                        }
                     }
                     _ => self.route(now, req),
                 }

@@ -55,6 +55,10 @@ impl<SM: StateMachine> Replica<SM> {
         let Some(p) = self.progress.get(&peer) else {
             return false;
         };
+        if self.awaits_settlement(peer) {
+            // Its answer settles a delegation (`delegated_answers.rs`).
+            return false;
+        }
         let newest_sent = p.cursor.next.saturating_sub(1);
         if newest_sent <= self.commit {
             // Nothing of its sends waits for a commit (`catch_up.rs`).

@@ -110,6 +110,17 @@ pub struct Config {
     /// five instead of four, for one more trip before the commit. See
     /// `relay.rs`.
     pub relay: bool,
+    /// Let a relay chain's last follower answer the client for the writes
+    /// it can prove committed, one trip sooner than the leader could. See
+    /// `delegated_answers.rs`. Off by default: it shortens a put's path
+    /// but, when a leader fails while it waits to hear whether a write
+    /// was answered, can cost duplicate answers.
+    pub delegate_answers: bool,
+    /// How long a leader waits for a delegate (see `delegate_answers`) to
+    /// say whether it answered a write before answering it itself. Longer
+    /// than any message takes to arrive, if it arrives at all: the
+    /// delegate must have seen its last chance to answer.
+    pub delegation_patience: Duration,
     /// Rehearse elections with a pre-vote round (§9.6), so that a replica
     /// returning from a partition cannot depose a healthy leader.
     pub pre_vote: bool,
@@ -151,6 +162,8 @@ impl Config {
             max_batch: 64,
             eager_followers: None,
             relay: true,
+            delegate_answers: false,
+            delegation_patience: Duration::from_secs(3),
             pre_vote: true,
             max_held_requests: 10_000,
             rules: SafetyRules::ENFORCED,

@@ -45,6 +45,7 @@
 
 use crate::progress::Pacing;
 use crate::replica::{Replica, Role};
+use crate::request::Operation;
 use statemachine::StateMachine;
 use std::time::Duration;
 
@@ -80,7 +81,9 @@ impl<SM: StateMachine> Replica<SM> {
     /// times, not the clock, so that a deadline computed early and the
     /// check made when it fires agree.
     pub(crate) fn idle_from(&self) -> Option<Duration> {
-        let settled = self.reads.is_empty() && self.commit >= self.log.last_index();
+        let settled = self.reads.is_empty()
+            && self.commit >= self.log.last_index()
+            && self.delegations.is_empty();
         settled.then(|| {
             self.last_client_request.map_or(Duration::ZERO, |r| {
                 r.saturating_add(self.cfg.election_timeout)
@@ -154,7 +157,12 @@ impl<SM: StateMachine> Replica<SM> {
     pub(crate) fn pending_read_deadline(&self) -> Option<Duration> {
         // Reads that wait for this term's first commit wait for messages,
         // not for a timer: only a lapsed lease is worth probing for.
-        if self.reads.is_empty() || self.commit < self.term_start {
+        // Nor do reads that wait for delegated writes (`delegated_answers.rs`).
+        let waits_for_lease = self.reads.iter().any(|r| match &r.op {
+            Operation::Query(q) => !self.read_waits_for_delegated(&SM::query_footprint(q)),
+            Operation::Command(_) => false,
+        });
+        if !waits_for_lease || self.commit < self.term_start {
             return None;
         }
         self.lease_probe_targets()

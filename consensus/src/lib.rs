@@ -48,6 +48,7 @@ mod clients;
 mod commit;
 mod commit_cover;
 mod config;
+mod delegated_answers;
 mod election;
 mod faults;
 mod lease;

@@ -116,6 +116,11 @@ impl<SM: StateMachine> Replica<SM> {
             self.note_client_request(now);
             return;
         }
+        if self.delegated_writes_pending() {
+            // A delegate may be answering a later write of the same key
+            // (`delegated_answers.rs`); the follower reports again.
+            return;
+        }
         let new: Vec<Index> = new.into_iter().filter(|&i| i <= self.applied).collect();
         self.answer_owed_writes(&new);
         for index in new {

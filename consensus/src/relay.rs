@@ -124,7 +124,7 @@ impl<SM: StateMachine> Replica<SM> {
                 p.start_retransmission(pacing);
             }
         }
-        self.send_relay(now, &due);
+        self.send_relay(now, &due, false);
         due
     }
 
@@ -136,15 +136,17 @@ impl<SM: StateMachine> Replica<SM> {
         let Some(chain) = self.relay_chain(now, targets) else {
             return Vec::new();
         };
-        self.send_relay(now, &chain);
+        self.send_relay(now, &chain, false);
         chain
     }
 
     /// Sends one batch along `chain`: to its first follower, which passes
     /// it on. Every follower of the chain is recorded as sent the batch
-    /// and awaiting a response.
-    pub(crate) fn send_relay(&mut self, now: Duration, chain: &[NodeId]) {
-        let Some((&first, rest)) = chain.split_first() else {
+    /// and awaiting a response. With `delegate`, the chain's last
+    /// follower may answer the batch's writes itself
+    /// (`delegated_answers.rs`).
+    pub(crate) fn send_relay(&mut self, now: Duration, chain: &[NodeId], delegate: bool) {
+        let (Some((&first, rest)), Some(&end)) = (chain.split_first(), chain.last()) else {
             return;
         };
         let start = chain
@@ -155,12 +157,20 @@ impl<SM: StateMachine> Replica<SM> {
             .unwrap_or(1);
         let from = Cursor::starting_at(start);
         let (append, last) = self.build_append(now, from, self.cfg.max_batch);
+        let delegated = if delegate {
+            self.delegate_answers(now, append.prev_index, last, chain.len(), end)
+        } else {
+            Vec::new()
+        };
         let append = AppendEntries {
             relay: Some(Relay {
                 leader: self.cfg.id,
                 path: rest.to_vec(),
                 reports: Vec::new(),
+                delegated,
             }),
+            // Settled as of now, after this batch's delegations.
+            answers_settled: self.answers_settled(),
             ..append
         };
         let carried = !append.entries.is_empty();
@@ -170,6 +180,14 @@ impl<SM: StateMachine> Replica<SM> {
             }
         }
         self.send(first, Body::Append(append));
+    }
+
+    /// Follower side: the follower to pass `relay` on to, or `None` at the
+    /// end of the chain.
+    pub(crate) fn next_in_chain(&self, relay: &Relay) -> Option<NodeId> {
+        relay.path.first().copied().filter(|&next| {
+            next != self.cfg.id && next != relay.leader && self.cfg.peers.contains(&next)
+        })
     }
 
     /// Follower side, after handling a relayed batch: pass it on with this
@@ -185,15 +203,15 @@ impl<SM: StateMachine> Replica<SM> {
             return;
         };
         let leader = relay.leader;
-        let next = relay.path.first().copied().filter(|&next| {
-            next != self.cfg.id && next != leader && self.cfg.peers.contains(&next)
-        });
-        let Some(next) = next else {
+        let Some(next) = self.next_in_chain(&relay) else {
             // The end of the chain: answer for everyone.
-            let answer = AppendResponse {
+            let mut answer = AppendResponse {
                 relayed: relay.reports,
                 ..answer
             };
+            let delegated = relay.delegated.iter().copied().max().unwrap_or(0);
+            let delegates = delegated > 0 || append.answers_settled > 0;
+            self.stamp_answers(&mut answer, delegates, delegated);
             self.send(leader, Body::AppendResponse(answer));
             return;
         };

@@ -1,8 +1,9 @@
 //! The replica: its state, its roles, and the entry points that drive it.
 
 use crate::config::Config;
+use crate::delegated_answers::{DelegateLedger, Delegation};
 use crate::progress::Progress;
-use crate::request::{ClientRequest, Output};
+use crate::request::{ClientRequest, Output, Reply};
 use crate::unconfirmed::Unconfirmed;
 use crate::SafetyRules;
 use raft_log::Log;
@@ -103,6 +104,13 @@ pub struct Replica<SM: StateMachine> {
     /// stops reporting them (`owed_answers.rs`).
     pub(crate) taken_over: BTreeMap<Index, NodeId>,
 
+    // Delegated answers (`delegated_answers.rs`).
+    pub(crate) ledger: DelegateLedger,
+    pub(crate) delegations: BTreeMap<Index, Delegation>,
+    pub(crate) delegated_unapplied: BTreeSet<Index>,
+    pub(crate) delegation_frontier: Index,
+    pub(crate) held_answers: BTreeMap<Index, Reply<SM::Output>>,
+
     pub(crate) out: Output<SM::Command, SM::Output>,
 }
 
@@ -147,6 +155,11 @@ impl<SM: StateMachine> Replica<SM> {
             unconfirmed: Unconfirmed::default(),
             owed: Vec::new(),
             taken_over: BTreeMap::new(),
+            ledger: DelegateLedger::default(),
+            delegations: BTreeMap::new(),
+            delegated_unapplied: BTreeSet::new(),
+            delegation_frontier: 0,
+            held_answers: BTreeMap::new(),
             out: Output::default(),
         };
         r.reset_election_timer(now);
@@ -262,6 +275,7 @@ impl<SM: StateMachine> Replica<SM> {
         self.held.len()
             + self.reads.len()
             + self.owed.len()
+            + self.held_answers.len()
             + self.accepted.values().map(|v| v.len()).sum::<usize>()
     }
 
@@ -294,6 +308,7 @@ impl<SM: StateMachine> Replica<SM> {
             self.progress.clear();
             self.unsent_proposals = None;
             self.stalled_since = None;
+            self.abandon_delegations();
             for read in std::mem::take(&mut self.reads) {
                 self.route(now, read);
             }

@@ -115,7 +115,7 @@ impl<SM: StateMachine> Replica<SM> {
         let eager = self.eager_followers(now);
         let chain = self.relay_chain(now, &eager).unwrap_or_default();
         if !chain.is_empty() {
-            self.send_relay(now, &chain);
+            self.send_relay(now, &chain, true);
         }
         for &peer in &eager[chain.len()..] {
             self.send_append(now, peer);
@@ -185,12 +185,13 @@ impl<SM: StateMachine> Replica<SM> {
             prev_index: batch.prev_index,
             prev_term: batch.prev_term,
             entries: batch.entries.to_vec(),
-            commit: self.commit,
+            commit: self.advertised_commit(),
             sent_at: to_micros(now),
             quiet: false,
             idle: self.idle_at(now),
             relay: None,
             owed_taken: self.owed_taken(),
+            answers_settled: self.answers_settled(),
         };
         (append, last)
     }
@@ -238,6 +239,7 @@ impl<SM: StateMachine> Replica<SM> {
             self.become_follower(now, self.term, None);
             return;
         }
+        self.give_up_on_silent_delegates(now);
         let pacing = self.pacing();
         let stalled = self.stall_deadline().is_some_and(|t| now >= t);
         let last = self.log.last_index();
@@ -253,6 +255,12 @@ impl<SM: StateMachine> Replica<SM> {
             Vec::new()
         };
         self.defer_committed_catch_up(now);
+        let awaiting: Vec<NodeId> = self
+            .progress
+            .keys()
+            .copied()
+            .filter(|&peer| self.awaits_settlement(peer))
+            .collect();
         let mut rechained = self.resend_broken_chain(now);
         rechained.extend(self.widen_along_chain(now, &widen_to));
         // Widening first, then in turn order, so that every send counts
@@ -289,7 +297,8 @@ impl<SM: StateMachine> Replica<SM> {
             } else if widen_to.contains(&peer) {
                 self.send_append(now, peer);
             } else if p.contact_due(now, pacing) {
-                let quiet = !keepers.contains(&peer);
+                // A delegate's answer is what settles its delegations.
+                let quiet = !keepers.contains(&peer) && !awaiting.contains(&peer);
                 self.send_batch(now, peer, self.cfg.max_batch, quiet);
             }
         }
@@ -379,6 +388,9 @@ impl<SM: StateMachine> Replica<SM> {
         if let Some(expiry) = self.pending_read_deadline() {
             deadline = deadline.min(expiry);
         }
+        if let Some(t) = self.delegation_deadline() {
+            deadline = deadline.min(t);
+        }
         deadline
     }
 
@@ -405,6 +417,8 @@ impl<SM: StateMachine> Replica<SM> {
                 sent_at: req.sent_at,
                 relayed: Vec::new(),
                 owed: Vec::new(),
+                answered: Vec::new(),
+                answers_fence: 0,
             };
             self.send(leader, Body::AppendResponse(answer));
             return;
@@ -420,15 +434,19 @@ impl<SM: StateMachine> Replica<SM> {
             self.expect_idle_leader();
         }
         self.forget_owed_taken(&req.owed_taken);
-        let answer = if self.log.matches(req.prev_index, req.prev_term) {
+        self.forget_settled_answers(req.answers_settled);
+        let mut answer = if self.log.matches(req.prev_index, req.prev_term) {
             let merge = self.log.merge(req.prev_index, &req.entries);
             let proven = req.commit.min(merge.matched_through);
             if proven > self.commit {
                 self.commit = proven;
                 self.apply_committed(now);
             }
-            // Answers it owes keep it answering (`owed_answers.rs`).
-            if req.quiet && req.relay.is_none() && self.owed.is_empty() {
+            self.answer_delegated(now, &req, merge.matched_through);
+            // Answers it owes, or gave for the leader, keep it answering
+            // (`owed_answers.rs`, `delegated_answers.rs`).
+            let unsettled = self.has_unsettled_answers();
+            if req.quiet && req.relay.is_none() && self.owed.is_empty() && !unsettled {
                 return;
             }
             AppendResponse {
@@ -439,6 +457,8 @@ impl<SM: StateMachine> Replica<SM> {
                 sent_at: req.sent_at,
                 relayed: Vec::new(),
                 owed: self.owed.clone(),
+                answered: Vec::new(),
+                answers_fence: 0,
             }
         } else {
             let (hint, hint_term) = self.log.conflict_hint(req.prev_index, req.prev_term);
@@ -450,11 +470,16 @@ impl<SM: StateMachine> Replica<SM> {
                 sent_at: req.sent_at,
                 relayed: Vec::new(),
                 owed: self.owed.clone(),
+                answered: Vec::new(),
+                answers_fence: 0,
             }
         };
         if req.relay.is_some() {
             self.pass_on_relay(req, answer);
         } else {
+            // A leader that has delegated lists what is settled (at least
+            // its no-op); one that never did needs no fence.
+            self.stamp_answers(&mut answer, req.answers_settled > 0, 0);
             self.send(leader, Body::AppendResponse(answer));
         }
     }
@@ -469,6 +494,7 @@ impl<SM: StateMachine> Replica<SM> {
         if self.role != Role::Leader || resp.term < self.term {
             return;
         }
+        self.settle_delegations(from, resp.answers_fence, &resp.answered);
         let sent_at = Duration::from_micros(resp.sent_at).min(now);
         let own = RelayReport {
             follower: from,

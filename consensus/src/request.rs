@@ -39,12 +39,12 @@ pub struct Reply<O> {
 pub enum Answer<O> {
     /// The command was committed and applied; this is what applying it returned.
     Committed(O),
-    /// The command was committed and applied, but this replica did not
-    /// accept it: a leader answers so just before a read by the same
-    /// client would reveal the write (see `unconfirmed.rs`), or on behalf
-    /// of the old leader that accepted it and learned of its commit too
-    /// late (see `owed_answers.rs`). The replica that accepted it may
-    /// have answered it too.
+    /// The command was committed and applied, and another replica may
+    /// have answered it too: a leader answers so just before a read by
+    /// the same client would reveal the write (see `unconfirmed.rs`), on
+    /// behalf of the old leader that accepted it and learned of its
+    /// commit too late (see `owed_answers.rs`), or after the follower it
+    /// left the answer to went silent (see `delegated_answers.rs`).
     Vouched(O),
     /// The query's result, read by a leader that holds its lease.
     Read(O),

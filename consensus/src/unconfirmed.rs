@@ -128,6 +128,29 @@ impl<O> Unconfirmed<O> {
         self.by_client.entry(client).or_default().push(write);
     }
 
+    /// A write applied without an answer from this replica: remembered,
+    /// shadowing the earlier ones it overlaps.
+    pub(crate) fn remember_unanswered(
+        &mut self,
+        client: NodeId,
+        index: Index,
+        mid: String,
+        footprint: Footprint,
+        output: O,
+    ) {
+        self.shadow(client, &footprint);
+        self.remember(
+            client,
+            UnconfirmedWrite {
+                index,
+                mid,
+                footprint,
+                output,
+                shadowed: false,
+            },
+        );
+    }
+
     /// Removes and returns, in log order, the writes among `owed` (in log
     /// order) whose `ok` cannot reach their client after one for a later
     /// write of the same client and footprint: those remembered and not
@@ -229,16 +252,12 @@ impl<SM: StateMachine> Replica<SM> {
     /// itself if its client may not have heard of it (see the module docs).
     pub(crate) fn note_applied_write(&mut self, write: AppliedWrite<SM>) {
         if write.term < self.term {
-            self.unconfirmed.shadow(write.client, &write.footprint);
-            self.unconfirmed.remember(
+            self.unconfirmed.remember_unanswered(
                 write.client,
-                UnconfirmedWrite {
-                    index: write.index,
-                    mid: write.mid,
-                    footprint: write.footprint,
-                    output: write.output,
-                    shadowed: false,
-                },
+                write.index,
+                write.mid,
+                write.footprint,
+                write.output,
             );
         } else {
             self.unconfirmed.supersede(write.client, &write.footprint);

@@ -1088,6 +1088,8 @@ fn a_leader_that_sees_a_higher_term_steps_down() {
             sent_at: 0,
             relayed: Vec::new(),
             owed: Vec::new(),
+            answered: Vec::new(),
+            answers_fence: 0,
         }),
     });
     c.deliver(|_| true);

@@ -131,15 +131,21 @@ fn handle_datagram(replica: &mut Replica<KvStore>, now: Duration, me: NodeId, by
     }
 }
 
-/// Sends everything the core produced.
+/// Sends everything the core produced. With delegated answers, client
+/// answers go first: a relay chain's last follower answers a put and then
+/// reports to the leader, and the simulator handles one datagram at a
+/// time, so an answer queued behind the report would wait for it.
 fn flush(replica: &mut Replica<KvStore>, socket: &UdpSocket, simulator: SocketAddr) {
     let out = replica.take_output();
     if out.is_empty() {
         return;
     }
     let (me, leader) = (replica.id(), replica.leader());
-    for msg in &out.messages {
-        send(socket, simulator, msg);
+    let answers_first = replica.config().delegate_answers;
+    if !answers_first {
+        for msg in &out.messages {
+            send(socket, simulator, msg);
+        }
     }
     for reply in out.replies {
         log_at!(
@@ -150,6 +156,11 @@ fn flush(replica: &mut Replica<KvStore>, socket: &UdpSocket, simulator: SocketAd
             reply.answer
         );
         send(socket, simulator, &reply_message(me, leader, reply));
+    }
+    if answers_first {
+        for msg in &out.messages {
+            send(socket, simulator, msg);
+        }
     }
 }
 

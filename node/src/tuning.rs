@@ -11,6 +11,7 @@
 //! | `KVSTORE_EAGER` | `eager_followers` | count |
 //! | `KVSTORE_PRE_VOTE` | `pre_vote` | `0` or `1` |
 //! | `KVSTORE_RELAY` | `relay` | `0` or `1` |
+//! | `KVSTORE_DELEGATE` | `delegate_answers` | `0` or `1` |
 
 use anyhow::{bail, Context, Result};
 use consensus::Config;
@@ -71,6 +72,9 @@ pub fn apply_env(cfg: &mut Config) -> Result<()> {
     }
     if let Some(on) = flag("KVSTORE_RELAY")? {
         cfg.relay = on;
+    }
+    if let Some(on) = flag("KVSTORE_DELEGATE")? {
+        cfg.delegate_answers = on;
     }
     cfg.validate()
         .context("timing variables contradict each other")?;

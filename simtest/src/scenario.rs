@@ -72,6 +72,9 @@ pub struct Scenario {
     /// Whether new entries travel relay chains (the replica's default) or
     /// go to each follower directly.
     pub relay: bool,
+    /// Whether a relay chain's last follower answers the puts it can
+    /// prove committed (`Config::delegate_answers`).
+    pub delegate_answers: bool,
     /// Whether clients sometimes send several requests that reach one
     /// replica together, handed over before its output is taken (as the
     /// node does with datagrams that arrive together), so that a leader
@@ -142,6 +145,8 @@ impl Scenario {
             // Mostly the default; every fourth seed sends directly, so
             // both ways of replicating stay covered.
             relay: seed % 4 != 3,
+            // Half of all seeds, among them half of those with chains.
+            delegate_answers: seed % 8 < 4,
             // Every third seed; derived from the seed so that the other
             // choices above stay what they were.
             bursts: seed.is_multiple_of(3),
@@ -429,7 +434,7 @@ impl World {
             }
         }
         for reply in out.replies {
-            let d = self.net.client_delay(&mut self.rng);
+            let d = self.net.client_delay();
             let at = (now + d).max(self.answers_arrive[i]);
             self.answers_arrive[i] = at;
             self.push(at, Event::Answer(id, reply));
@@ -630,6 +635,7 @@ pub fn run_scenario(scenario: &Scenario) -> Outcome {
             cfg.max_batch = scenario.max_batch;
             cfg.eager_followers = scenario.eager_followers;
             cfg.relay = scenario.relay;
+            cfg.delegate_answers = scenario.delegate_answers;
             if let Some(t) = scenario.election_timeout {
                 cfg.election_timeout = t;
                 cfg.heartbeat_interval = t / 3;

@@ -147,6 +147,12 @@ pub struct AppendEntries<C> {
     /// [`AppendResponse::owed`]): those stop reporting them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub owed_taken: Vec<Index>,
+    /// Every write whose answer this leader delegated to a relay chain's
+    /// last follower, up to this index, is settled: the leader knows
+    /// whether that follower answered it. Followers forget their
+    /// [`AppendResponse::answered`] indices up to here.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub answers_settled: Index,
 }
 
 /// The route of an AppendEntries passed from follower to follower (leader
@@ -164,6 +170,11 @@ pub struct Relay {
     /// What each follower that already had the batch did with it.
     #[serde(default = "Vec::new")]
     pub reports: Vec<RelayReport>,
+    /// Writes of the batch that the last follower answers itself, if the
+    /// reports and its own log prove them committed: the leader leaves
+    /// their answers to it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub delegated: Vec<Index>,
 }
 
 /// One follower's result for a relayed batch: what its own
@@ -217,6 +228,19 @@ pub struct AppendResponse {
     /// in [`AppendEntries::owed_taken`].
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub owed: Vec<Index>,
+    /// Indices of writes delegated to this follower (as a relay chain's
+    /// last follower) that it answered in this term, until the leader
+    /// reports them settled ([`AppendEntries::answers_settled`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub answered: Vec<Index>,
+    /// This follower will never answer a delegated write at or below this
+    /// index: for those, `answered` is the whole truth.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub answers_fence: Index,
+}
+
+fn is_zero(i: &Index) -> bool {
+    *i == 0
 }
 
 impl<C> Message<C> {

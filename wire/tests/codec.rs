@@ -71,6 +71,7 @@ fn every_body_round_trips() {
             idle: true,
             relay: None,
             owed_taken: vec![],
+            answers_settled: 0,
         }),
         Body::Append(AppendEntries {
             term: 4,
@@ -91,8 +92,10 @@ fn every_body_round_trips() {
                     hint_term: Some(3),
                     owed: vec![6],
                 }],
+                delegated: vec![9],
             }),
             owed_taken: vec![4, 6],
+            answers_settled: 6,
         }),
         Body::AppendResponse(AppendResponse {
             term: 4,
@@ -102,6 +105,8 @@ fn every_body_round_trips() {
             sent_at: 123,
             relayed: vec![],
             owed: vec![3, 4],
+            answered: vec![],
+            answers_fence: 0,
         }),
         Body::AppendResponse(AppendResponse {
             term: 4,
@@ -117,6 +122,8 @@ fn every_body_round_trips() {
                 owed: vec![],
             }],
             owed: vec![],
+            answered: vec![8, 9],
+            answers_fence: 9,
         }),
     ];
     for body in bodies {
@@ -229,6 +236,7 @@ fn oversized_append_is_split_into_valid_consecutive_batches() {
         idle: false,
         relay: None,
         owed_taken: vec![],
+        answers_settled: 0,
     }));
     let datagrams = encode_datagrams(&m).unwrap();
     assert!(datagrams.len() > 1);

@@ -66,7 +66,16 @@ impl Cluster {
     /// `n` replicas in which replica `0000` has timed out first and won
     /// the election, with every message of it delivered.
     pub fn led_by_0(n: u16) -> Self {
-        let mut c = Self::new(n);
+        Self::elect_0(Self::new(n))
+    }
+
+    /// Like [`Cluster::led_by_0`], with delegated answers on: a relay
+    /// chain's last follower answers the puts it can prove committed.
+    pub fn led_by_0_delegating(n: u16) -> Self {
+        Self::elect_0(Self::with_config(n, |cfg| cfg.delegate_answers = true))
+    }
+
+    fn elect_0(mut c: Self) -> Self {
         c.time_out(0);
         c.settle();
         assert_eq!(c.leaders(), vec![id(0)]);

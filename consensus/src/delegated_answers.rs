@@ -1,0 +1,497 @@
+//! Delegated answers: the last follower of a relay chain answers the put.
+//!
+//! ## Why
+//!
+//! Along a relay chain (`relay.rs`) a put travels client, leader, A, B,
+//! leader, client. But B, the chain's last follower, already knows what
+//! the leader will learn only from B's own answer: the leader, A and B,
+//! a majority of five, hold the entry in the leader's term, so it is
+//! committed (§5.4.2: an entry of the current term stored on a majority).
+//! If B answers the client itself, the put's path loses a trip: client,
+//! leader, A, B, client, as short as a direct send's. Client messages are
+//! not counted, so this costs nothing.
+//!
+//! ## The follower side
+//!
+//! - A relay may name writes of its batch as *delegated*. The chain's last
+//!   follower answers them only if its proof holds: every follower before
+//!   it reports success through the newest delegated index, those
+//!   followers, the leader and itself make a majority, and every
+//!   delegated entry is of the relay's term (the current-term rule).
+//! - It then advances its commit index through them (they are committed)
+//!   and applies, so that each answer carries the output of applying its
+//!   write, as the leader's would.
+//! - It answers a delegated write at most once, and never one at or below
+//!   its *fence*: the highest index it has reported to the leader as held
+//!   in a successful response. Every successful response lists the
+//!   delegated writes it answered in the term (`AppendResponse::answered`)
+//!   until the leader reports them settled (`answers_settled`), and it
+//!   answers even a quiet contact while that list is not empty.
+//!
+//! ## The leader side
+//!
+//! - A delegation is *unsettled* until the delegate's answer says whether
+//!   it answered: listed in `answered`, it did; a successful response with
+//!   a match at or beyond the index that does not list it, it did not and
+//!   never will (the fence). The leader answers only what it knows the
+//!   delegate did not. A delegate whose delegation is unsettled is never
+//!   sent quiet contacts, and its retransmissions are neither postponed
+//!   nor deferred: its answer is what settles it.
+//! - A write whose delegation is unsettled, or that follows an unsettled
+//!   delegated write it overlaps (`Footprint::overlaps`), is held when the
+//!   leader applies it, and answered once that settles. A client that
+//!   wrote the same key twice thus hears the answers in log order.
+//! - For the same reason, a write is delegated only if no earlier write it
+//!   overlaps waits for an answer outside the same relay: the chain's last
+//!   follower answers its batch in order, and an answer the leader owes
+//!   could otherwise reach the client after a later one.
+//! - Reads wait until the leader has applied every write it delegated and
+//!   has no answer held: a client told `ok` by the delegate must read its
+//!   write, and must not read one it was not told of yet. Answers owed for
+//!   earlier terms (`owed_answers.rs`) wait likewise, and nothing is
+//!   delegated before this term's first entry is committed or while such
+//!   answers are owed, since those must reach their clients first.
+//!
+//! The proof rests on the simulator's delivery being causal for clients:
+//! an answer a replica sends reaches the client before anything the
+//! replica sends afterwards can lead another replica to answer.
+//!
+//! Safety of the log is untouched: the delegate commits only what a
+//! majority holds in the current term, exactly what the leader would.
+
+use crate::replica::{Replica, Role};
+use crate::request::{Answer, Reply};
+use crate::unconfirmed::AppliedWrite;
+use statemachine::{Footprint, StateMachine};
+use std::collections::BTreeSet;
+use std::time::Duration;
+use wire::{AppendEntries, AppendResponse, Index, NodeId, Term};
+
+/// Leader side: a delegated write whose delegate has not yet said
+/// whether it answered.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Delegation {
+    /// The chain's last follower, which may answer it.
+    to: NodeId,
+    /// When the relay left; after `delegation_patience` the leader stops
+    /// waiting.
+    since: Duration,
+}
+
+/// A follower's record of the delegated writes it answered in one term.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct DelegateLedger {
+    /// The term the record is for; a new term starts an empty one.
+    term: Term,
+    /// The highest index reported as held in a successful response: at or
+    /// below it, the leader may already have decided to answer itself.
+    fence: Index,
+    /// Delegated writes answered and not yet settled by the leader.
+    answered: Vec<Index>,
+    /// Delegated writes to answer as `apply_committed` applies them.
+    to_answer: BTreeSet<Index>,
+}
+
+impl<SM: StateMachine> Replica<SM> {
+    /// The ledger of the current term.
+    fn ledger(&mut self) -> &mut DelegateLedger {
+        if self.ledger.term != self.term {
+            self.ledger = DelegateLedger {
+                term: self.term,
+                ..DelegateLedger::default()
+            };
+        }
+        &mut self.ledger
+    }
+
+    /// Follower side: true while some delegated write it answered is not
+    /// yet settled by the leader.
+    pub(crate) fn has_unsettled_answers(&mut self) -> bool {
+        !self.ledger().answered.is_empty()
+    }
+
+    /// Follower side: the leader has settled every delegation up to
+    /// `settled`.
+    pub(crate) fn forget_settled_answers(&mut self, settled: Index) {
+        self.ledger().answered.retain(|&i| i > settled);
+    }
+
+    /// Follower side: `answer` is about to go to the leader. It moves the
+    /// fence past what it says this follower holds, and past the writes
+    /// delegated to it by the relay it answers (`declined`: answered or
+    /// not, it is done with them), and states the fence and the unsettled
+    /// answers below it: the leader decides everything up to the fence.
+    /// Only a leader that delegates (`leader_delegates`) is told.
+    pub(crate) fn stamp_answers(
+        &mut self,
+        answer: &mut AppendResponse,
+        leader_delegates: bool,
+        declined: Index,
+    ) {
+        if answer.term != self.term || !leader_delegates {
+            return;
+        }
+        let held = if answer.success {
+            answer.match_index
+        } else {
+            0
+        };
+        let ledger = self.ledger();
+        ledger.fence = ledger.fence.max(held).max(declined);
+        answer.answers_fence = ledger.fence;
+        answer.answered = ledger.answered.clone();
+    }
+
+    /// Follower side, after merging a relayed batch through
+    /// `matched_through`: if this follower ends the chain and can prove
+    /// the delegated writes committed, commit them and answer them (see
+    /// the module docs).
+    pub(crate) fn answer_delegated(
+        &mut self,
+        now: Duration,
+        req: &AppendEntries<SM::Command>,
+        matched_through: Index,
+    ) {
+        let Some(relay) = req.relay.as_ref() else {
+            return;
+        };
+        let Some(&newest) = relay.delegated.iter().max() else {
+            return;
+        };
+        if self.next_in_chain(relay).is_some() || req.term != self.term || newest > matched_through
+        {
+            return;
+        }
+        let holders: BTreeSet<NodeId> = relay
+            .reports
+            .iter()
+            .filter(|r| r.success && r.match_index >= newest)
+            .map(|r| r.follower)
+            .filter(|&f| f != self.cfg.id && f != relay.leader)
+            .collect();
+        // The leader and this follower hold them too.
+        if holders.len() + 2 < self.cfg.quorum() {
+            return;
+        }
+        let term = self.term;
+        if !relay
+            .delegated
+            .iter()
+            .all(|&i| self.log.term_at(i) == Some(term))
+        {
+            return;
+        }
+        // Committing early applies everything up to the newest delegated
+        // write: only writes it answers itself, or no-ops, may be among
+        // them. A write applied here unanswered would count as answered by
+        // its leader (`unconfirmed.rs`), which may still fail to answer it.
+        let unanswered_between = (self.commit + 1..newest).any(|i| {
+            !relay.delegated.contains(&i) && self.log.get(i).is_none_or(|e| e.command.is_some())
+        });
+        if unanswered_between {
+            return;
+        }
+        let applied = self.applied;
+        let ledger = self.ledger();
+        let fresh: Vec<Index> = relay
+            .delegated
+            .iter()
+            .copied()
+            .filter(|i| !ledger.answered.contains(i))
+            .collect();
+        // All or nothing: past the fence the leader may answer some of
+        // them, and a client must hear of its writes in log order. One
+        // already applied (the leader's commit index got here first) was
+        // taken as answered by the leader, and is left to it.
+        if fresh.is_empty() || fresh.iter().any(|&i| i <= ledger.fence || i <= applied) {
+            return;
+        }
+        ledger.answered.extend(&fresh);
+        ledger.to_answer.extend(&fresh);
+        self.commit = self.commit.max(newest);
+        self.apply_committed(now);
+        self.ledger.to_answer.clear();
+    }
+
+    /// Follower side, while applying: the answer to a delegated write at
+    /// `index`, if it is one to answer now.
+    pub(crate) fn delegated_reply(
+        &mut self,
+        index: Index,
+        client: NodeId,
+        mid: &str,
+        output: &SM::Output,
+    ) -> Option<Reply<SM::Output>> {
+        self.ledger.to_answer.remove(&index).then(|| Reply {
+            client,
+            mid: mid.to_string(),
+            answer: Answer::Committed(output.clone()),
+        })
+    }
+
+    /// Leader side: the writes of the batch `(prev_index, last]` that the
+    /// last follower of a chain of `chain_len` may answer (see the module
+    /// docs), recorded as delegated to `delegate`.
+    pub(crate) fn delegate_answers(
+        &mut self,
+        now: Duration,
+        prev_index: Index,
+        last: Index,
+        chain_len: usize,
+        delegate: NodeId,
+    ) -> Vec<Index> {
+        if !self.cfg.delegate_answers
+            || self.role != Role::Leader
+            || chain_len + 1 != self.cfg.quorum()
+            || self.commit < self.term_start
+            || !self.owed.is_empty()
+        {
+            return Vec::new();
+        }
+        let mut chosen: Vec<Index> = Vec::new();
+        // Only past the frontier: what was passed over once is never
+        // delegated later, so that `answers_settled` stays true.
+        for index in (prev_index + 1).max(self.delegation_frontier + 1)..=last {
+            let Some(footprint) = self.own_write_footprint(index) else {
+                continue;
+            };
+            let waiting_before = self
+                .accepted
+                .range(..index)
+                .map(|(&i, _)| i)
+                .chain(self.held_answers.keys().copied())
+                .chain(self.delegations.keys().copied())
+                .filter(|&i| i < index && !chosen.contains(&i))
+                .any(|i| {
+                    self.write_footprint(i)
+                        .is_none_or(|f| f.overlaps(&footprint))
+                });
+            if !waiting_before {
+                chosen.push(index);
+            }
+        }
+        for &index in &chosen {
+            let delegation = Delegation {
+                to: delegate,
+                since: now,
+            };
+            self.delegations.insert(index, delegation);
+            self.delegated_unapplied.insert(index);
+            self.delegation_frontier = index;
+        }
+        chosen
+    }
+
+    /// The footprint of the write at `index`, if it is a client write.
+    fn write_footprint(&self, index: Index) -> Option<Footprint> {
+        let command = self.log.get(index)?.command.as_ref()?;
+        Some(SM::command_footprint(&command.op))
+    }
+
+    /// The footprint of the write at `index` if this leader accepted it in
+    /// its current term and will answer it (so it may delegate that).
+    fn own_write_footprint(&self, index: Index) -> Option<Footprint> {
+        let entry = self.log.get(index)?;
+        let command = entry.command.as_ref()?;
+        let own = entry.term == self.term
+            && self.accepted.get(&index).is_some_and(|reqs| {
+                reqs.iter().any(|(t, r)| {
+                    *t == self.term && r.client == command.client && r.mid == command.mid
+                })
+            });
+        own.then(|| SM::command_footprint(&command.op))
+    }
+
+    /// Leader side: the commit index to tell followers: short of the first
+    /// write whose answer is held. A follower that applies a write of the
+    /// current term takes it as answered by its leader (`unconfirmed.rs`);
+    /// if this leader failed before answering a held write, the next one
+    /// must find it unanswered, and vouch for it before a read reveals it.
+    pub(crate) fn advertised_commit(&self) -> Index {
+        self.held_answers
+            .keys()
+            .next()
+            .map_or(self.commit, |&first| self.commit.min(first - 1))
+    }
+
+    /// Leader side: every delegation up to this index is settled, and no
+    /// write up to it will be delegated any more (for AppendEntries).
+    pub(crate) fn answers_settled(&self) -> Index {
+        if self.role != Role::Leader {
+            return 0;
+        }
+        self.delegations
+            .keys()
+            .next()
+            .map_or(self.delegation_frontier, |&first| {
+                self.delegation_frontier.min(first - 1)
+            })
+    }
+
+    /// Leader side: true while `peer` has a delegation this leader waits
+    /// to settle.
+    pub(crate) fn awaits_settlement(&self, peer: NodeId) -> bool {
+        self.delegations.values().any(|d| d.to == peer)
+    }
+
+    /// Leader side: a response from `from` settles the delegations up to
+    /// its fence (see the module docs): what it answered is dropped from
+    /// this leader's answers, the rest is this leader's to answer.
+    pub(crate) fn settle_delegations(&mut self, from: NodeId, fence: Index, answered: &[Index]) {
+        let settled = self.take_delegations(fence, |d| d.to == from);
+        if settled.is_empty() {
+            return;
+        }
+        for index in settled {
+            if answered.contains(&index) {
+                let term = self.term;
+                if let Some(reqs) = self.accepted.get_mut(&index) {
+                    reqs.retain(|(t, _)| *t != term);
+                    if reqs.is_empty() {
+                        self.accepted.remove(&index);
+                    }
+                }
+                self.held_answers.remove(&index);
+            }
+        }
+        self.release_held_answers();
+    }
+
+    /// Leader side: removes and returns the delegations up to `through`
+    /// that `pick` chooses, in index order.
+    fn take_delegations(
+        &mut self,
+        through: Index,
+        pick: impl Fn(&Delegation) -> bool,
+    ) -> Vec<Index> {
+        let taken: Vec<Index> = self
+            .delegations
+            .range(..=through)
+            .filter(|(_, d)| pick(d))
+            .map(|(&i, _)| i)
+            .collect();
+        for index in &taken {
+            self.delegations.remove(index);
+        }
+        taken
+    }
+
+    /// Leader side, applying its own write at `index`: true if its answer
+    /// must wait for a delegation to settle (see the module docs).
+    pub(crate) fn must_hold_answer(&self, index: Index) -> bool {
+        if self.delegations.contains_key(&index) {
+            return true;
+        }
+        let footprint = self.write_footprint(index);
+        self.delegations
+            .range(..index)
+            .any(|(&i, _)| match (&footprint, self.write_footprint(i)) {
+                (Some(a), Some(b)) => a.overlaps(&b),
+                _ => true,
+            })
+    }
+
+    /// Leader side: holds the answer to its own write at `index` until the
+    /// delegations before it settle.
+    pub(crate) fn hold_answer(&mut self, index: Index, write: &AppliedWrite<SM>) {
+        self.held_answers.insert(
+            index,
+            Reply {
+                client: write.client,
+                mid: write.mid.clone(),
+                answer: Answer::Committed(write.output.clone()),
+            },
+        );
+    }
+
+    /// Leader side: sends the held answers that need wait no more, in
+    /// index order.
+    fn release_held_answers(&mut self) {
+        let ready: Vec<Index> = self
+            .held_answers
+            .keys()
+            .copied()
+            .filter(|&i| !self.must_hold_answer(i))
+            .collect();
+        for index in ready {
+            if let Some(reply) = self.held_answers.remove(&index) {
+                self.out.replies.push(reply);
+            }
+        }
+    }
+
+    /// A leader stepping down: delegations it cannot settle any more are
+    /// forgotten, and the writes whose answers it held become unconfirmed
+    /// (`unconfirmed.rs`) and owed, for whoever leads next to answer
+    /// (`owed_answers.rs`), or to vouch for before a read reveals them.
+    /// The delegate may have answered them too: a possible duplicate,
+    /// never a lost answer.
+    pub(crate) fn abandon_delegations(&mut self) {
+        self.delegations.clear();
+        self.delegated_unapplied.clear();
+        self.delegation_frontier = 0;
+        for (index, reply) in std::mem::take(&mut self.held_answers) {
+            let (Answer::Committed(output), Some(footprint)) =
+                (reply.answer, self.write_footprint(index))
+            else {
+                continue;
+            };
+            self.unconfirmed
+                .remember_unanswered(reply.client, index, reply.mid, footprint, output);
+            self.owed.push(index);
+        }
+        self.owed.sort_unstable();
+        self.owed.dedup();
+    }
+
+    /// Leader side: true while a read of `footprint` must wait for
+    /// delegated writes (see the module docs): one it overlaps is not yet
+    /// applied here, or its answer is held.
+    pub(crate) fn read_waits_for_delegated(&self, footprint: &Footprint) -> bool {
+        self.delegated_unapplied
+            .iter()
+            .chain(self.held_answers.keys())
+            .any(|&i| {
+                self.write_footprint(i)
+                    .is_none_or(|f| f.overlaps(footprint))
+            })
+    }
+
+    /// Leader side: true while any delegated write is unapplied or any
+    /// answer held. Answers owed for earlier terms wait for that.
+    pub(crate) fn delegated_writes_pending(&self) -> bool {
+        !self.delegated_unapplied.is_empty() || !self.held_answers.is_empty()
+    }
+
+    /// Leader side: a delegate silent for `delegation_patience` about a
+    /// write the leader has applied is most likely down, and whatever it
+    /// was sent then has long arrived or been lost. The leader stops
+    /// waiting and answers the write itself, as a vouch
+    /// ([`Answer::Vouched`]): the delegate may have answered it before it
+    /// went silent (a duplicate, never a wrong belief: it answers nothing
+    /// more about it).
+    pub(crate) fn give_up_on_silent_delegates(&mut self, now: Duration) {
+        let patience = self.cfg.delegation_patience;
+        let expired =
+            self.take_delegations(self.applied, |d| now >= d.since.saturating_add(patience));
+        if expired.is_empty() {
+            return;
+        }
+        for index in expired {
+            if let Some(reply) = self.held_answers.get_mut(&index) {
+                if let Answer::Committed(output) = &reply.answer {
+                    reply.answer = Answer::Vouched(output.clone());
+                }
+            }
+        }
+        self.release_held_answers();
+    }
+
+    /// Leader side: when `give_up_on_silent_delegates` next has work.
+    pub(crate) fn delegation_deadline(&self) -> Option<Duration> {
+        self.delegations
+            .range(..=self.applied)
+            .map(|(_, d)| d.since.saturating_add(self.cfg.delegation_patience))
+            .min()
+    }
+}

@@ -1,0 +1,155 @@
+//! Delegated answers, as stories: a relay chain's last follower answers
+//! the put it can prove committed, and the leader answers exactly the
+//! puts that the delegate did not.
+
+mod common;
+
+use common::*;
+use consensus::{Answer, NodeId};
+use wire::Body;
+
+/// The head and the tail of the chain a relayed batch travels.
+fn chain_of(m: &Msg) -> (NodeId, NodeId) {
+    let Body::Append(a) = &m.body else {
+        panic!("expected an append, got {m:?}");
+    };
+    let relay = a.relay.as_ref().expect("a relayed batch");
+    (m.dst, relay.path[0])
+}
+
+/// A leader of five with the lease in hand takes put `p` of `k`; it goes
+/// along a chain whose tail may answer it. Returns the chain.
+fn put_along_a_chain(c: &mut Cluster) -> (NodeId, NodeId) {
+    c.now += ms(10);
+    c.put(0, "p", "k", "v");
+    assert_eq!(c.in_flight.len(), 1);
+    chain_of(&c.in_flight[0])
+}
+
+fn committed(v: &str) -> Answer<String> {
+    Answer::Committed(v.into())
+}
+
+#[test]
+fn a_delegate_whose_report_is_lost_is_not_answered_for_again() {
+    let mut c = Cluster::led_by_0_delegating(5);
+    let (_, tail) = put_along_a_chain(&mut c);
+    c.deliver(|_| true);
+    c.deliver(|_| true);
+    assert_eq!(c.answers("p"), vec![(tail, committed("v"))]);
+
+    // The tail's report is lost: the leader cannot tell whether it
+    // answered. Its next answer says it did, so the leader never does.
+    c.drop_where(|m| m.src == tail);
+    c.run(ms(2000));
+    assert_eq!(c.answers("p"), vec![(tail, committed("v"))]);
+    assert_eq!(c.node(0).commit_index(), c.node(0).log().last_index());
+}
+
+#[test]
+fn a_delegate_the_batch_never_reached_leaves_the_answer_to_the_leader() {
+    let mut c = Cluster::led_by_0_delegating(5);
+    let (head, _) = put_along_a_chain(&mut c);
+    c.deliver(|_| true);
+    c.drop_where(|m| m.src == head);
+
+    // The tail gets the entry later, from a retransmission that delegates
+    // nothing; its answer shows it holds the entry and did not answer, so
+    // the leader answers once.
+    c.run(ms(2000));
+    assert_eq!(c.answers("p"), vec![(id(0), committed("v"))]);
+}
+
+#[test]
+fn a_read_of_the_key_waits_until_the_leader_has_applied_the_delegated_put() {
+    let mut c = Cluster::led_by_0_delegating(5);
+    c.put(0, "p0", "other", "x");
+    c.settle();
+    let (_, tail) = put_along_a_chain(&mut c);
+    c.deliver(|_| true);
+    c.deliver(|_| true);
+    assert_eq!(c.answers("p"), vec![(tail, committed("v"))]);
+
+    // The client, told its put is done, reads the key from the leader,
+    // which has not heard so yet: the read waits. A read of another key
+    // is answered at once.
+    c.get(0, "g", "k");
+    c.get(0, "g-other", "other");
+    assert!(c.answers("g").is_empty());
+    assert_eq!(
+        c.answers("g-other"),
+        vec![(id(0), Answer::Read("x".into()))]
+    );
+
+    // The tail's report arrives; the leader applies the put and reads it.
+    c.deliver(|m| m.src == tail);
+    assert_eq!(c.answers("g"), vec![(id(0), Answer::Read("v".into()))]);
+    assert_eq!(c.answers("p").len(), 1);
+}
+
+#[test]
+fn a_silent_delegate_is_given_up_on_and_the_leader_vouches_for_the_put() {
+    let mut c = Cluster::led_by_0_delegating(5);
+    let (head, tail) = put_along_a_chain(&mut c);
+    let index = c.node(0).log().last_index();
+    c.deliver(|_| true);
+    c.drop_where(|m| m.src == head);
+    c.crash(tail.0);
+
+    // The other followers commit the put, but the tail may have answered
+    // it before it went down: the leader holds its answer, and tells no
+    // follower the put committed (a new leader must find it unanswered).
+    c.run(ms(1000));
+    assert_eq!(c.node(0).commit_index(), index);
+    assert!(c.answers("p").is_empty());
+    assert!(c.node(head.0).commit_index() < index);
+
+    // After `delegation_patience` (3 s) it stops waiting and answers, as
+    // a vouch: the tail might have answered too.
+    c.run(ms(2500));
+    assert_eq!(c.answers("p"), vec![(id(0), Answer::Vouched("v".into()))]);
+    c.run(ms(1000));
+    assert_eq!(c.node(head.0).commit_index(), index);
+}
+
+#[test]
+fn a_put_along_a_chain_is_answered_by_its_last_follower_in_three_messages() {
+    let mut c = Cluster::led_by_0_delegating(5);
+    let (head, tail) = put_along_a_chain(&mut c);
+    c.deliver(|_| true);
+    assert_eq!(c.in_flight[0].src, head);
+    assert!(c.answers("p").is_empty(), "nothing is committed yet");
+
+    // The tail sees the leader, the head and itself hold the entry: it is
+    // committed. The tail answers the client, and the leader for both.
+    c.deliver(|_| true);
+    assert_eq!(c.answers("p"), vec![(tail, committed("v"))]);
+    assert_eq!(c.in_flight.len(), 1);
+    assert_eq!((c.in_flight[0].src, c.in_flight[0].dst), (tail, id(0)));
+
+    // The leader commits and leaves the answer to the tail.
+    c.deliver(|_| true);
+    assert!(c.in_flight.is_empty(), "three messages in all");
+    assert_eq!(c.answers("p"), vec![(tail, committed("v"))]);
+    assert_eq!(c.node(0).commit_index(), c.node(0).log().last_index());
+}
+
+#[test]
+fn a_burst_of_puts_of_one_key_is_answered_by_the_last_follower_in_order() {
+    let mut c = Cluster::led_by_0_delegating(5);
+    c.now += ms(10);
+    let burst: Vec<(String, String)> = (0..8).map(|i| (format!("p{i}"), format!("v{i}"))).collect();
+    let puts: Vec<(&str, &str, &str)> = burst
+        .iter()
+        .map(|(mid, v)| (mid.as_str(), "k", v.as_str()))
+        .collect();
+    c.put_burst(0, &puts);
+    let (_, tail) = chain_of(&c.in_flight[0]);
+    c.settle();
+    for (mid, v) in &burst {
+        assert_eq!(c.answers(mid), vec![(tail, committed(v))]);
+    }
+    let order: Vec<&str> = c.replies.iter().map(|(_, r)| r.mid.as_str()).collect();
+    let sent: Vec<&str> = burst.iter().map(|(mid, _)| mid.as_str()).collect();
+    assert_eq!(order, sent);
+}
