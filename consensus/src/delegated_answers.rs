@@ -20,37 +20,55 @@
 //!   delegated entry is of the relay's term (the current-term rule).
 //! - It then advances its commit index through them (they are committed)
 //!   and applies, so that each answer carries the output of applying its
-//!   write, as the leader's would.
-//! - It answers a delegated write at most once, and never one at or below
-//!   its *fence*: the highest index it has reported to the leader as held
-//!   in a successful response. Every successful response lists the
-//!   delegated writes it answered in the term (`AppendResponse::answered`)
-//!   until the leader reports them settled (`answers_settled`), and it
-//!   answers even a quiet contact while that list is not empty.
+//!   write, as the leader's would. It does so only if nothing else lies
+//!   between its commit index and them: a write it applied without
+//!   answering would count as answered by its leader (`unconfirmed.rs`).
+//! - It answers all of a relay's delegated writes or none, each at most
+//!   once, and never one at or below its *fence*. Every response to a
+//!   delegating leader moves the fence past what it says the follower
+//!   holds and past the writes delegated by the relay it answers, and
+//!   states the fence (`AppendResponse::answers_fence`) and the delegated
+//!   writes answered in the term (`AppendResponse::answered`) until the
+//!   leader reports them settled (`answers_settled`). It answers even a
+//!   quiet contact while that list is not empty.
 //!
 //! ## The leader side
 //!
-//! - A delegation is *unsettled* until the delegate's answer says whether
-//!   it answered: listed in `answered`, it did; a successful response with
-//!   a match at or beyond the index that does not list it, it did not and
-//!   never will (the fence). The leader answers only what it knows the
+//! - A delegation is *unsettled* until a response from the delegate has a
+//!   fence at or beyond it: then it answered if `answered` lists it, and
+//!   never will otherwise. The leader answers only what it knows the
 //!   delegate did not. A delegate whose delegation is unsettled is never
 //!   sent quiet contacts, and its retransmissions are neither postponed
-//!   nor deferred: its answer is what settles it.
+//!   nor deferred: its answer is what settles it. Only writes past every
+//!   earlier relay's are delegated (the *frontier*), so that
+//!   `answers_settled` never covers a write delegated later.
 //! - A write whose delegation is unsettled, or that follows an unsettled
 //!   delegated write it overlaps (`Footprint::overlaps`), is held when the
 //!   leader applies it, and answered once that settles. A client that
-//!   wrote the same key twice thus hears the answers in log order.
+//!   wrote the same key twice thus hears the answers in log order. The
+//!   commit index the leader tells followers stops short of the first
+//!   held answer: were the leader to fail, the next one must find the
+//!   write unanswered and vouch for it before a read reveals it.
 //! - For the same reason, a write is delegated only if no earlier write it
 //!   overlaps waits for an answer outside the same relay: the chain's last
 //!   follower answers its batch in order, and an answer the leader owes
 //!   could otherwise reach the client after a later one.
-//! - Reads wait until the leader has applied every write it delegated and
-//!   has no answer held: a client told `ok` by the delegate must read its
-//!   write, and must not read one it was not told of yet. Answers owed for
-//!   earlier terms (`owed_answers.rs`) wait likewise, and nothing is
-//!   delegated before this term's first entry is committed or while such
-//!   answers are owed, since those must reach their clients first.
+//! - A read waits while a delegated write it overlaps is not yet applied
+//!   here, or its answer is held: a client told `ok` by the delegate must
+//!   read its write, and must not read one it was not told of yet.
+//!   Answers owed for earlier terms (`owed_answers.rs`) wait for every
+//!   delegated write, and nothing is delegated before this term's first
+//!   entry is committed or while such answers are owed, since those must
+//!   reach their clients first.
+//! - A delegate silent for `delegation_patience` (3 s) about a write the
+//!   leader applied is given up on: the leader vouches for the write.
+//! - A leader that steps down forgets its delegations; the writes whose
+//!   answers it held become unconfirmed and owed, as for any leader that
+//!   learns of a commit too late.
+//!
+//! It is off by default (`Config::delegate_answers`): a leader that fails
+//! while it holds answers leaves their writes to be vouched for by the
+//! next one, answered twice if the delegate had answered them.
 //!
 //! The proof rests on the simulator's delivery being causal for clients:
 //! an answer a replica sends reaches the client before anything the
@@ -83,8 +101,8 @@ pub(crate) struct Delegation {
 pub(crate) struct DelegateLedger {
     /// The term the record is for; a new term starts an empty one.
     term: Term,
-    /// The highest index reported as held in a successful response: at or
-    /// below it, the leader may already have decided to answer itself.
+    /// No delegated write at or below it is answered any more: the leader
+    /// may already have decided to answer those itself.
     fence: Index,
     /// Delegated writes answered and not yet settled by the leader.
     answered: Vec<Index>,

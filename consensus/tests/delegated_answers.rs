@@ -137,13 +137,7 @@ fn a_put_along_a_chain_is_answered_by_its_last_follower_in_three_messages() {
 #[test]
 fn a_burst_of_puts_of_one_key_is_answered_by_the_last_follower_in_order() {
     let mut c = Cluster::led_by_0_delegating(5);
-    c.now += ms(10);
-    let burst: Vec<(String, String)> = (0..8).map(|i| (format!("p{i}"), format!("v{i}"))).collect();
-    let puts: Vec<(&str, &str, &str)> = burst
-        .iter()
-        .map(|(mid, v)| (mid.as_str(), "k", v.as_str()))
-        .collect();
-    c.put_burst(0, &puts);
+    let burst = c.put_burst_of_one_key(0, 8);
     let (_, tail) = chain_of(&c.in_flight[0]);
     c.settle();
     for (mid, v) in &burst {

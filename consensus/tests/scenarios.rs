@@ -136,13 +136,7 @@ fn a_put_travels_a_relay_chain_and_commits_in_three_messages() {
 #[test]
 fn a_burst_of_puts_handed_over_together_travels_as_one_batch() {
     let mut c = Cluster::led_by_0(5);
-    c.now += ms(10);
-    let burst: Vec<(String, String)> = (0..8).map(|i| (format!("p{i}"), format!("v{i}"))).collect();
-    let puts: Vec<(&str, &str, &str)> = burst
-        .iter()
-        .map(|(mid, v)| (mid.as_str(), "k", v.as_str()))
-        .collect();
-    c.put_burst(0, &puts);
+    let burst = c.put_burst_of_one_key(0, 8);
 
     // One relay chain carries all eight entries.
     assert_eq!(c.in_flight.len(), 1);

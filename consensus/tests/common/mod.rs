@@ -231,6 +231,22 @@ impl Cluster {
         self.collect(id(n));
     }
 
+    /// Hands replica `n` a burst of `count` puts of key `k` at once, 10 ms
+    /// from now: `p0`..., writing `v0`.... Returns their (mid, value)
+    /// pairs, in order.
+    pub fn put_burst_of_one_key(&mut self, n: u16, count: usize) -> Vec<(String, String)> {
+        self.now += ms(10);
+        let burst: Vec<(String, String)> = (0..count)
+            .map(|i| (format!("p{i}"), format!("v{i}")))
+            .collect();
+        let puts: Vec<(&str, &str, &str)> = burst
+            .iter()
+            .map(|(mid, v)| (mid.as_str(), "k", v.as_str()))
+            .collect();
+        self.put_burst(n, &puts);
+        burst
+    }
+
     fn hand_over(&mut self, n: u16, mid: &str, op: Operation<KvCommand, KvQuery>) {
         let req = ClientRequest {
             client: id(0x100),
