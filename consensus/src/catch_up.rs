@@ -46,12 +46,7 @@ impl<SM: StateMachine> Replica<SM> {
     pub(crate) fn defer_committed_catch_up(&mut self, now: Duration) {
         let pacing = self.pacing();
         let commit = self.commit;
-        let awaiting: Vec<wire::NodeId> = self
-            .progress
-            .keys()
-            .copied()
-            .filter(|&peer| self.awaits_settlement(peer))
-            .collect();
+        let awaiting = self.awaited_delegates();
         for (peer, p) in self.progress.iter_mut() {
             if awaiting.contains(peer) {
                 // Its answer settles a delegation (`delegated_answers.rs`).

@@ -139,14 +139,16 @@ impl<SM: StateMachine> Replica<SM> {
     /// delegated to it by the relay it answers (`declined`: answered or
     /// not, it is done with them), and states the fence and the unsettled
     /// answers below it: the leader decides everything up to the fence.
-    /// Only a leader that delegates (`leader_delegates`) is told.
+    /// Only a leader that delegates is told: one whose message listed
+    /// what it has settled (`answers_settled`, at least its no-op once it
+    /// has delegated anything).
     pub(crate) fn stamp_answers(
         &mut self,
         answer: &mut AppendResponse,
-        leader_delegates: bool,
+        answers_settled: Index,
         declined: Index,
     ) {
-        if answer.term != self.term || !leader_delegates {
+        if answer.term != self.term || answers_settled == 0 {
             return;
         }
         let held = if answer.success {
@@ -346,10 +348,10 @@ impl<SM: StateMachine> Replica<SM> {
             })
     }
 
-    /// Leader side: true while `peer` has a delegation this leader waits
-    /// to settle.
-    pub(crate) fn awaits_settlement(&self, peer: NodeId) -> bool {
-        self.delegations.values().any(|d| d.to == peer)
+    /// Leader side: the followers with a delegation this leader waits to
+    /// settle.
+    pub(crate) fn awaited_delegates(&self) -> BTreeSet<NodeId> {
+        self.delegations.values().map(|d| d.to).collect()
     }
 
     /// Leader side: a response from `from` settles the delegations up to

@@ -210,8 +210,7 @@ impl<SM: StateMachine> Replica<SM> {
                 ..answer
             };
             let delegated = relay.delegated.iter().copied().max().unwrap_or(0);
-            let delegates = delegated > 0 || append.answers_settled > 0;
-            self.stamp_answers(&mut answer, delegates, delegated);
+            self.stamp_answers(&mut answer, append.answers_settled, delegated);
             self.send(leader, Body::AppendResponse(answer));
             return;
         };

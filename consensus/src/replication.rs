@@ -255,12 +255,7 @@ impl<SM: StateMachine> Replica<SM> {
             Vec::new()
         };
         self.defer_committed_catch_up(now);
-        let awaiting: Vec<NodeId> = self
-            .progress
-            .keys()
-            .copied()
-            .filter(|&peer| self.awaits_settlement(peer))
-            .collect();
+        let awaiting = self.awaited_delegates();
         let mut rechained = self.resend_broken_chain(now);
         rechained.extend(self.widen_along_chain(now, &widen_to));
         // Widening first, then in turn order, so that every send counts
@@ -477,9 +472,7 @@ impl<SM: StateMachine> Replica<SM> {
         if req.relay.is_some() {
             self.pass_on_relay(req, answer);
         } else {
-            // A leader that has delegated lists what is settled (at least
-            // its no-op); one that never did needs no fence.
-            self.stamp_answers(&mut answer, req.answers_settled > 0, 0);
+            self.stamp_answers(&mut answer, req.answers_settled, 0);
             self.send(leader, Body::AppendResponse(answer));
         }
     }

@@ -142,11 +142,14 @@ fn flush(replica: &mut Replica<KvStore>, socket: &UdpSocket, simulator: SocketAd
     }
     let (me, leader) = (replica.id(), replica.leader());
     let answers_first = replica.config().delegate_answers;
-    if !answers_first {
-        for msg in &out.messages {
-            send(socket, simulator, msg);
+    let send_messages_if = |when: bool| {
+        if when {
+            for msg in &out.messages {
+                send(socket, simulator, msg);
+            }
         }
-    }
+    };
+    send_messages_if(!answers_first);
     for reply in out.replies {
         log_at!(
             Level::Debug,
@@ -157,11 +160,7 @@ fn flush(replica: &mut Replica<KvStore>, socket: &UdpSocket, simulator: SocketAd
         );
         send(socket, simulator, &reply_message(me, leader, reply));
     }
-    if answers_first {
-        for msg in &out.messages {
-            send(socket, simulator, msg);
-        }
-    }
+    send_messages_if(answers_first);
 }
 
 fn send(socket: &UdpSocket, to: SocketAddr, msg: &Message<KvCommand>) {
