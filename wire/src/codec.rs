@@ -54,10 +54,12 @@ impl fmt::Display for EncodeError {
 
 impl std::error::Error for EncodeError {}
 
-/// Decodes one datagram.
+/// Decodes one datagram. It accepts what `Message`'s derived `Deserialize`
+/// accepts (except a number for `type`), in two cheaper passes (see
+/// `two_pass.rs`).
 pub fn decode<C: DeserializeOwned>(bytes: &[u8]) -> Result<Message<C>, DecodeError> {
     let text = std::str::from_utf8(bytes).map_err(|_| DecodeError::NotUtf8)?;
-    serde_json::from_str(text).map_err(DecodeError::Json)
+    crate::two_pass::decode_message(text).map_err(DecodeError::Json)
 }
 
 /// Encodes one message as JSON, without any size check.

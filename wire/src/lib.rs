@@ -20,6 +20,7 @@ mod codec;
 mod entry;
 mod id;
 mod message;
+mod two_pass;
 
 pub use codec::{decode, encode, encode_datagrams, DecodeError, EncodeError, MAX_DATAGRAM};
 pub use entry::{ClientCommand, Entry, Index, Term};
