@@ -202,6 +202,7 @@ impl Config {
             || self.response_patience.is_zero()
             || self.heartbeat_interval.is_zero()
             || self.silent_after.is_zero()
+            || self.delegation_patience.is_zero()
         {
             return err("timeouts must be positive");
         }
@@ -288,6 +289,22 @@ mod tests {
         assert!(c.validate().is_err());
         c.long_silent_probe_interval = c.silent_probe_interval;
         assert!(c.validate().is_ok());
+    }
+
+    #[test]
+    fn a_zero_timeout_is_rejected() {
+        let fields: [fn(&mut Config) -> &mut Duration; 5] = [
+            |c| &mut c.retransmit_timeout,
+            |c| &mut c.response_patience,
+            |c| &mut c.heartbeat_interval,
+            |c| &mut c.silent_after,
+            |c| &mut c.delegation_patience,
+        ];
+        for field in fields {
+            let mut c = Config::new(NodeId(0), vec![NodeId(1), NodeId(2)]);
+            *field(&mut c) = Duration::ZERO;
+            assert!(c.validate().is_err());
+        }
     }
 
     #[test]
