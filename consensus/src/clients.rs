@@ -89,7 +89,7 @@ impl<SM: StateMachine> Replica<SM> {
         }
         for req in std::mem::take(&mut self.reads) {
             if let Operation::Query(q) = &req.op {
-                if self.read_waits_for_delegated(&SM::query_footprint(q)) {
+                if self.read_waits_for_delegated(q) {
                     self.reads.push(req);
                     continue;
                 }

@@ -354,6 +354,12 @@ impl<SM: StateMachine> Replica<SM> {
         self.delegations.values().map(|d| d.to).collect()
     }
 
+    /// Leader side: true if `peer` is one of [`Self::awaited_delegates`],
+    /// without building the set.
+    pub(crate) fn awaits_delegate(&self, peer: NodeId) -> bool {
+        self.delegations.values().any(|d| d.to == peer)
+    }
+
     /// Leader side: a response from `from` settles the delegations up to
     /// its fence (see the module docs): what it answered is dropped from
     /// this leader's answers, the rest is this leader's to answer.
@@ -464,16 +470,22 @@ impl<SM: StateMachine> Replica<SM> {
         self.owed.dedup();
     }
 
-    /// Leader side: true while a read of `footprint` must wait for
-    /// delegated writes (see the module docs): one it overlaps is not yet
-    /// applied here, or its answer is held.
-    pub(crate) fn read_waits_for_delegated(&self, footprint: &Footprint) -> bool {
+    /// Leader side: true while the read `query` must wait for delegated
+    /// writes (see the module docs): one it overlaps is not yet applied
+    /// here, or its answer is held. Without either, the query's footprint
+    /// is not even computed: this runs for every queued read at every
+    /// turn of the event loop (`pending_read_deadline`).
+    pub(crate) fn read_waits_for_delegated(&self, query: &SM::Query) -> bool {
+        if !self.delegated_writes_pending() {
+            return false;
+        }
+        let footprint = SM::query_footprint(query);
         self.delegated_unapplied
             .iter()
             .chain(self.held_answers.keys())
             .any(|&i| {
                 self.write_footprint(i)
-                    .is_none_or(|f| f.overlaps(footprint))
+                    .is_none_or(|f| f.overlaps(&footprint))
             })
     }
 

@@ -159,7 +159,7 @@ impl<SM: StateMachine> Replica<SM> {
         // not for a timer: only a lapsed lease is worth probing for.
         // Nor do reads that wait for delegated writes (`delegated_answers.rs`).
         let waits_for_lease = self.reads.iter().any(|r| match &r.op {
-            Operation::Query(q) => !self.read_waits_for_delegated(&SM::query_footprint(q)),
+            Operation::Query(q) => !self.read_waits_for_delegated(q),
             Operation::Command(_) => false,
         });
         if !waits_for_lease || self.commit < self.term_start {
