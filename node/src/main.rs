@@ -13,6 +13,7 @@
 //! what to send, when to answer are all the core's; the node only moves
 //! bytes and reads the clock.
 
+mod affinity;
 mod cli;
 mod logging;
 mod server;

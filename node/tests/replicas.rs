@@ -179,3 +179,18 @@ fn a_bad_command_line_prints_usage_and_exits_2() {
         assert!(String::from_utf8_lossy(&out.stderr).contains("usage: 3700kvstore"));
     }
 }
+
+#[test]
+fn a_bad_processor_choice_is_named_and_the_replica_does_not_start() {
+    // Nothing listens on this port; the replica must stop before it matters.
+    for value in ["one", "-1", "100000"] {
+        let out = Command::new(BIN)
+            .args(["5555", "0000", "0001", "0002"])
+            .env("KVSTORE_CPU", value)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "KVSTORE_CPU={value}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("KVSTORE_CPU"), "{value}: {stderr}");
+    }
+}

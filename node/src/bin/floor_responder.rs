@@ -13,6 +13,9 @@
 //! Not a key-value store: no replication, no fault tolerance. If `0000`
 //! dies, requests go unanswered.
 
+#[path = "../affinity.rs"]
+mod affinity;
+
 use anyhow::{Context, Result};
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -36,6 +39,14 @@ fn main() -> Result<()> {
         std::process::exit(2);
     }
     let port: u16 = args[1].parse().context("port")?;
+    // Placed like the replica (`affinity.rs`), so that the ratio of their
+    // latencies measures the protocol, not the scheduler.
+    let pinning = affinity::from_env()?;
+    if let Err(e) = affinity::apply(pinning) {
+        if pinning != affinity::Pinning::Default {
+            return Err(e);
+        }
+    }
     let me = args[2].clone();
     let sock = UdpSocket::bind("127.0.0.1:0")?;
     let simulator = ("127.0.0.1", port);
