@@ -28,8 +28,8 @@
 //! scheduler alone. Unset, a replica takes the highest-numbered processor
 //! it may run on, so that every replica started from the same place picks
 //! the same one. A number that names no processor the replica may use is
-//! an error; the default that cannot be applied is not: the replica runs
-//! unpinned and says so at `info`.
+//! an error; the default is a best effort: if it cannot be applied, the
+//! replica runs unpinned.
 
 use anyhow::{bail, Context, Result};
 
@@ -64,16 +64,19 @@ pub fn parse(raw: &str) -> Result<Pinning> {
 }
 
 /// Applies `pinning` to this process. Returns the processor it now runs
-/// on, or `None` when it is left unpinned.
+/// on, or `None` when it is left unpinned: asked to be, or because the
+/// default could not be applied. Only a processor named explicitly is
+/// an error when it cannot be used.
 pub fn apply(pinning: Pinning) -> Result<Option<usize>> {
-    let cpu = match pinning {
-        Pinning::Off => return Ok(None),
-        Pinning::Processor(cpu) => cpu,
-        Pinning::Default => match allowed().into_iter().max() {
-            Some(cpu) => cpu,
-            None => return Ok(None),
-        },
-    };
+    match pinning {
+        Pinning::Off => Ok(None),
+        Pinning::Processor(cpu) => pin_to(cpu).map(Some),
+        Pinning::Default => Ok(allowed().into_iter().max().and_then(|cpu| pin_to(cpu).ok())),
+    }
+}
+
+/// Pins this process to processor `cpu`.
+fn pin_to(cpu: usize) -> Result<usize> {
     if !allowed().contains(&cpu) {
         bail!("KVSTORE_CPU={cpu}: this process may not run on processor {cpu}");
     }
@@ -89,7 +92,7 @@ pub fn apply(pinning: Pinning) -> Result<Option<usize>> {
         let err = std::io::Error::last_os_error();
         bail!("pinning to processor {cpu} failed: {err}");
     }
-    Ok(Some(cpu))
+    Ok(cpu)
 }
 
 /// The processors this process may run on, as the kernel reports them;

@@ -24,7 +24,10 @@ const BURST: usize = 64;
 pub fn run(opts: Options) -> Result<()> {
     let mut cfg = Config::new(opts.id, opts.peers.clone());
     tuning::apply_env(&mut cfg).context("bad tuning variable")?;
-    pin(affinity::from_env().context("bad tuning variable")?)?;
+    let pinning = affinity::from_env().context("bad tuning variable")?;
+    if let Some(cpu) = affinity::apply(pinning)? {
+        log_at!(Level::Info, "{} pinned to processor {cpu}", opts.id);
+    }
     let socket = UdpSocket::bind(("127.0.0.1", 0)).context("cannot open a UDP socket")?;
     let simulator = SocketAddr::from(([127, 0, 0, 1], opts.port));
     let clock = Instant::now();
@@ -82,21 +85,6 @@ pub fn run(opts: Options) -> Result<()> {
             last_role = role;
         }
     }
-}
-
-/// Pins the process as `KVSTORE_CPU` asks (`affinity.rs`). Only a
-/// processor named explicitly must be honoured; the default is a best
-/// effort.
-fn pin(pinning: affinity::Pinning) -> Result<()> {
-    match affinity::apply(pinning) {
-        Ok(Some(cpu)) => log_at!(Level::Info, "pinned to processor {cpu}"),
-        Ok(None) => {}
-        Err(e) if pinning == affinity::Pinning::Default => {
-            log_at!(Level::Info, "running unpinned: {e:#}")
-        }
-        Err(e) => return Err(e),
-    }
-    Ok(())
 }
 
 /// Hands the core every datagram already waiting (at most [`BURST`]),

@@ -41,12 +41,7 @@ fn main() -> Result<()> {
     let port: u16 = args[1].parse().context("port")?;
     // Placed like the replica (`affinity.rs`), so that the ratio of their
     // latencies measures the protocol, not the scheduler.
-    let pinning = affinity::from_env()?;
-    if let Err(e) = affinity::apply(pinning) {
-        if pinning != affinity::Pinning::Default {
-            return Err(e);
-        }
-    }
+    affinity::apply(affinity::from_env()?)?;
     let me = args[2].clone();
     let sock = UdpSocket::bind("127.0.0.1:0")?;
     let simulator = ("127.0.0.1", port);
