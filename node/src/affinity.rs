@@ -68,20 +68,23 @@ pub fn parse(raw: &str) -> Result<Pinning> {
 /// default could not be applied. Only a processor named explicitly is
 /// an error when it cannot be used.
 pub fn apply(pinning: Pinning) -> Result<Option<usize>> {
+    if pinning == Pinning::Off {
+        return Ok(None);
+    }
+    let allowed = allowed();
     match pinning {
-        Pinning::Off => Ok(None),
+        Pinning::Processor(cpu) if !allowed.contains(&cpu) => {
+            bail!("KVSTORE_CPU={cpu}: this process may not run on processor {cpu}")
+        }
         Pinning::Processor(cpu) => pin_to(cpu).map(Some),
-        Pinning::Default => Ok(allowed().into_iter().max().and_then(|cpu| pin_to(cpu).ok())),
+        _ => Ok(allowed.into_iter().max().and_then(|cpu| pin_to(cpu).ok())),
     }
 }
 
-/// Pins this process to processor `cpu`.
+/// Pins this process to processor `cpu`, one of those it may run on.
 fn pin_to(cpu: usize) -> Result<usize> {
-    if !allowed().contains(&cpu) {
-        bail!("KVSTORE_CPU={cpu}: this process may not run on processor {cpu}");
-    }
     // SAFETY: a zeroed cpu_set_t is a valid empty set; `cpu` is below
-    // CPU_SETSIZE because the kernel listed it in `allowed`, and the size
+    // CPU_SETSIZE because the caller took it from `allowed`, and the size
     // passed is that of the set.
     let result = unsafe {
         let mut set: libc::cpu_set_t = std::mem::zeroed();
