@@ -31,6 +31,9 @@
 //! once, and only an answer from the follower earns another; an unpardoned
 //! follower is retransmitted to as before, with the usual backoff, which
 //! is also how a follower that went down is probed until it comes back.
+//! Nor is a follower that has not answered since it missed its leader's
+//! election pardoned: it has never been heard from in this term
+//! (`progress.rs`, "What the election already told").
 //!
 //! Safety is untouched: only the timing of sends to one follower changes,
 //! for entries whose commit no longer depends on it.
@@ -54,7 +57,7 @@ impl<SM: StateMachine> Replica<SM> {
             }
             let due = p.retransmit_due(now, pacing);
             let all_sent_committed = !p.sent_uncommitted(commit);
-            if due && all_sent_committed && !p.pardoned {
+            if due && all_sent_committed && !p.pardoned && !p.missed_election {
                 p.cursor.rewind();
                 p.unacked_since = None;
                 p.awaiting_since = None;

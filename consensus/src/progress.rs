@@ -22,6 +22,22 @@
 //! for election within an election timeout, and a leader answers any vote
 //! request from one of its followers with an immediate contact
 //! (`election.rs`).
+//!
+//! ## What the election already told
+//!
+//! A new leader starts out knowing nothing of its followers' logs, but it
+//! does know who answered the vote request that elected it. A peer that
+//! had not answered by the time a majority had is most likely down (a
+//! killed leader) or cut off (a partition's minority): until it answers
+//! anything it is not counted as listening, so it heads no relay chain and
+//! gets no new entry at once. Without this, the first puts after a leader
+//! change went along chains headed by the replica that had just died, all
+//! of them lost, and waited for their retransmission. Nor is it pardoned
+//! (`catch_up.rs`) or resent to on the short retransmission backoff:
+//! unless the commit waits for it, it is probed at once as a follower
+//! that is [`probably_down`](Progress::probably_down). A live peer whose
+//! answer was merely lost or late loses nothing but its first turn: it
+//! answers the new leader's first contact a trip later.
 
 use raft_log::Cursor;
 use std::time::Duration;
@@ -98,6 +114,10 @@ pub(crate) struct Progress {
     /// When entries were last sent to it with a response asked for; a
     /// postponed retransmission (`commit_cover.rs`) leaves it alone.
     pub entries_sent_at: Option<Duration>,
+    /// It left the vote request of the round that elected this leader
+    /// unanswered: it is not counted as listening until it answers
+    /// anything (see the module docs).
+    pub missed_election: bool,
 }
 
 impl Progress {
@@ -113,6 +133,16 @@ impl Progress {
             retries: 0,
             pardoned: false,
             entries_sent_at: None,
+            missed_election: false,
+        }
+    }
+
+    /// A follower that did not answer the vote request of the round that
+    /// elected its leader (see the module docs).
+    pub fn missed_election(last_index: u64) -> Self {
+        Progress {
+            missed_election: true,
+            ..Progress::new(last_index)
         }
     }
 
@@ -122,9 +152,11 @@ impl Progress {
     }
 
     /// True unless a message that asked for a response has gone
-    /// unanswered for `patience`: a follower that seems to be listening.
+    /// unanswered for `patience`, or the follower has not answered since
+    /// it missed its leader's election: a follower that seems to be
+    /// listening.
     pub fn responsive(&self, now: Duration, patience: Duration) -> bool {
-        self.awaiting_since.is_none_or(|t| now < t + patience)
+        !self.missed_election && self.awaiting_since.is_none_or(|t| now < t + patience)
     }
 
     /// How long a message has gone unanswered by `t`, if one has.
@@ -177,8 +209,13 @@ impl Progress {
     /// more likely down than unlucky: it is then retransmitted to once a
     /// heartbeat interval, one entry at a time. How many it may miss first
     /// depends on whether the commit waits for it (see
-    /// [`RETRIES_BEFORE_PROBING_UNCOMMITTED`]).
+    /// [`RETRIES_BEFORE_PROBING_UNCOMMITTED`]). One that missed its
+    /// leader's election is taken for down from the start, unless the
+    /// commit waits for it.
     pub fn probably_down(&self, pacing: Pacing) -> bool {
+        if self.missed_election && !self.sent_uncommitted(pacing.commit) {
+            return true;
+        }
         let limit = if self.sent_uncommitted(pacing.commit) {
             RETRIES_BEFORE_PROBING_UNCOMMITTED
         } else {
@@ -270,6 +307,7 @@ impl Progress {
         self.awaiting_since = None;
         self.retries = 0;
         self.pardoned = false;
+        self.missed_election = false;
         self.confirmed_contact = Some(self.confirmed_contact.map_or(sent_at, |c| c.max(sent_at)));
     }
 

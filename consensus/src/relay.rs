@@ -41,7 +41,9 @@
 //!   first time, the batch goes along a chain again (three messages, not
 //!   four); after that, each is retransmitted to directly on its own
 //!   timer, as for any unacknowledged send (`leader_tick`), so that a
-//!   follower that went down cannot keep breaking the chain.
+//!   follower that went down cannot keep breaking the chain. A follower
+//!   not heard from since it missed its leader's election (`progress.rs`)
+//!   is left out of such a chain too.
 //! - A stalled commit that still needs a chain's worth of followers is
 //!   widened along a chain too (`widen_along_chain`): three messages
 //!   instead of four, and, under loss, three links that must all hold
@@ -102,7 +104,10 @@ impl<SM: StateMachine> Replica<SM> {
             .into_iter()
             .filter(|peer| {
                 self.progress.get(peer).is_some_and(|p| {
-                    p.retries == 0 && p.cursor.matched < last && p.retransmit_due(now, pacing)
+                    p.retries == 0
+                        && !p.missed_election
+                        && p.cursor.matched < last
+                        && p.retransmit_due(now, pacing)
                 })
             })
             .take(length)

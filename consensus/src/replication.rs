@@ -53,6 +53,9 @@ impl<SM: StateMachine> Replica<SM> {
         self.leader_contact = Some(now);
         self.busy_since = now;
         self.last_client_request = None;
+        // Those that answered the winning round are known to be listening
+        // (`progress.rs`, "What the election already told").
+        let heard = std::mem::take(&mut self.answered);
         self.end_vote_round();
         self.lost_rounds = 0;
         self.taken_over.clear();
@@ -61,7 +64,14 @@ impl<SM: StateMachine> Replica<SM> {
             .cfg
             .peers
             .iter()
-            .map(|&p| (p, Progress::new(last)))
+            .map(|&p| {
+                let progress = if heard.contains(&p) {
+                    Progress::new(last)
+                } else {
+                    Progress::missed_election(last)
+                };
+                (p, progress)
+            })
             .collect();
         self.term_start = self.log.append(Entry::noop(self.term));
         self.stalled_since = Some(now);

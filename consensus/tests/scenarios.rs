@@ -391,6 +391,45 @@ fn a_follower_that_went_silent_is_pardoned_once_then_only_probed() {
 }
 
 #[test]
+fn a_new_leader_chains_its_first_puts_through_the_voters_it_heard() {
+    let mut c = Cluster::led_by_0(5);
+    // The leader and follower 4 go down. 4 has the highest id, so among
+    // followers that all look alike a new leader would put it first.
+    c.crash(0);
+    c.crash(4);
+    let mut waited = 0;
+    while c.leaders().is_empty() {
+        c.run(ms(1));
+        waited += 1;
+        assert!(waited < 10_000, "nobody was elected");
+    }
+    let leader = c.leaders()[0];
+    let voters: std::collections::BTreeSet<_> = [1, 2, 3]
+        .map(id)
+        .into_iter()
+        .filter(|&n| n != leader)
+        .collect();
+
+    // A put in the very millisecond of the election: neither 0 nor 4 has
+    // been silent for long, but neither answered the vote request.
+    c.put(leader.0, "p", "k", "v");
+    let reached: std::collections::BTreeSet<_> = c
+        .in_flight
+        .iter()
+        .filter(|m| is_append(m))
+        .flat_map(reached_by)
+        .collect();
+    assert_eq!(reached, voters, "the put goes to the replicas that voted");
+
+    // It commits at once, with no retransmission.
+    c.settle();
+    assert_eq!(
+        c.answers("p"),
+        vec![(leader, Answer::Committed("v".into()))]
+    );
+}
+
+#[test]
 fn a_follower_silent_for_long_is_probed_only_every_few_seconds() {
     let mut c = Cluster::led_by_0(5);
     c.crash(4);
@@ -1035,9 +1074,12 @@ fn a_put_owed_by_an_old_leader_is_not_answered_after_a_later_put_of_its_key() {
         vec![(id(leader), Answer::Committed("new".into()))]
     );
 
-    // The report arrives: an `ok` for the first put now would make the
-    // client believe "old" is current, so nobody sends one.
-    c.run(ms(1000));
+    // The report arrives with the old leader's answer to the new leader's
+    // next probe: its answers have all been lost for over six seconds, so
+    // that may take a long-silence probe interval (four seconds). An `ok`
+    // for the first put now would make the client believe "old" is
+    // current, so nobody sends one.
+    c.run(ms(5000));
     assert!(c.answers("first").is_empty(), "{:?}", c.answers("first"));
     assert_eq!(c.node(0).pending_requests(), 0, "handed over");
 }
