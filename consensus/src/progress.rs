@@ -139,7 +139,7 @@ impl Progress {
 
     /// A follower that did not answer the vote request of the round that
     /// elected its leader (see the module docs).
-    pub fn missed_election(last_index: u64) -> Self {
+    pub fn new_unheard(last_index: u64) -> Self {
         Progress {
             missed_election: true,
             ..Progress::new(last_index)

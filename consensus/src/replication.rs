@@ -68,7 +68,7 @@ impl<SM: StateMachine> Replica<SM> {
                 let progress = if heard.contains(&p) {
                     Progress::new(last)
                 } else {
-                    Progress::missed_election(last)
+                    Progress::new_unheard(last)
                 };
                 (p, progress)
             })
