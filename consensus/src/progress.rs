@@ -213,10 +213,11 @@ impl Progress {
     /// leader's election is taken for down from the start, unless the
     /// commit waits for it.
     pub fn probably_down(&self, pacing: Pacing) -> bool {
-        if self.missed_election && !self.sent_uncommitted(pacing.commit) {
+        let commit_waits = self.sent_uncommitted(pacing.commit);
+        if self.missed_election && !commit_waits {
             return true;
         }
-        let limit = if self.sent_uncommitted(pacing.commit) {
+        let limit = if commit_waits {
             RETRIES_BEFORE_PROBING_UNCOMMITTED
         } else {
             RETRIES_BEFORE_PROBING
