@@ -12,6 +12,11 @@ Behaviour, as in the reference simulator:
   leader (or a random living replica if that is FFFF or dead); there are no
   timeouts, so a request that gets no answer stays unanswered;
 - latency is recorded for the first response to every MID.
+
+Beyond the reference, each request's time to `ok` is also recorded: from
+its first attempt to the `ok` that ends it, redirects included. The
+reference's latency counts a redirect as an answer, so a storm of quick
+redirects can hide how long clients really wait; this one cannot.
 """
 
 from .ids import BROADCAST
@@ -30,13 +35,14 @@ class Attempt:
 
 class Request:
     """A logical get or put, which may take several attempts."""
-    __slots__ = ("client", "kind", "key", "value")
+    __slots__ = ("client", "kind", "key", "value", "first_sent")
 
     def __init__(self, client, kind, key, value=None):
         self.client = client
         self.kind = kind
         self.key = key
         self.value = value
+        self.first_sent = None
 
 
 class Clients:
@@ -51,6 +57,7 @@ class Clients:
         self.answered_ok = set()
         self.closed = set()
         self.latencies = []
+        self.ok_times = {"get": [], "put": []}
         self.history = []
         self.unexpected = []
         self.stats = dict(gets=0, puts=0, get_generation_failures=0, duplicates=0,
@@ -86,6 +93,8 @@ class Clients:
     def attempt(self, request, now, dst):
         """Builds the message for a new attempt and records it as pending."""
         mid = f"{self.rng.getrandbits(64):016X}"
+        if request.first_sent is None:
+            request.first_sent = now
         self.pending[mid] = Attempt(request, mid, now, dst)
         msg = {"src": request.client, "dst": dst, "leader": self.leader[request.client],
                "type": request.kind, "MID": mid, "key": request.key}
@@ -121,6 +130,7 @@ class Clients:
         req = attempt.request
         if kind == "ok":
             self.answered_ok.add(mid)
+            self.ok_times[req.kind].append(now - req.first_sent)
             if req.kind == "put":
                 self.stored[client][req.key] = req.value
                 self.history.append(("put", req.key, req.value, attempt.sent_at, now))

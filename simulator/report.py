@@ -15,6 +15,12 @@ def _fmt(value):
     return f"{value:.4g}" if isinstance(value, float) else str(value)
 
 
+def _time_to_ok(kind, t):
+    """One line on how long requests of `kind` took to their `ok`."""
+    ms = [f"{t[k] * 1000:.3f}" for k in ("median", "p90", "p99", "max")]
+    return f"{kind}() time to ok, first send to ok (ms, median/p90/p99/max of {t['n']}): " + "/".join(ms)
+
+
 def full(result, cfg):
     """The single-test report."""
     s = result["stats"]
@@ -40,6 +46,8 @@ def full(result, cfg):
         f"Total redirects: {s['redirects']}",
         f"Total get()/put() failures: {s['get_failures']}/{s['put_failures']}",
         f"Total get() with incorrect response: {s['incorrect_gets']}",
+        _time_to_ok("get", s["get_time_to_ok"]),
+        _time_to_ok("put", s["put_time_to_ok"]),
         f"Seed: {result['seed']}",
         "",
         "## Correctness Checks",

@@ -24,6 +24,23 @@ def median(values):
     return sorted(values)[len(values) // 2] if values else 0.0
 
 
+def quantile(values, q):
+    """The value at fraction `q` of the sorted values, picked the way the
+    reference picks its median (`sorted(values)[int(n * q)]`); 0 when empty."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[min(int(len(ordered) * q), len(ordered) - 1)]
+
+
+def time_to_ok(times):
+    """Median, 90th and 99th percentile and maximum of the times requests
+    took from their first attempt to their `ok` (see clients.py), in
+    seconds, with how many there were."""
+    return {"n": len(times), "median": quantile(times, 0.5), "p90": quantile(times, 0.9),
+            "p99": quantile(times, 0.99), "max": max(times, default=0.0)}
+
+
 def score(sim):
     """Everything ./run reports about a finished Simulation, as a dict."""
     cfg, c = sim.cfg, sim.clients
@@ -53,6 +70,8 @@ def score(sim):
         "failures": s["get_failures"] + s["put_failures"] + un_gets + un_puts,
         "median_latency": median(c.latencies),
         "responses": len(c.latencies),
+        "get_time_to_ok": time_to_ok(c.ok_times["get"]),
+        "put_time_to_ok": time_to_ok(c.ok_times["put"]),
         "storm": sim.storm,
         "socket_overflows": sim.socket_overflows,
     }

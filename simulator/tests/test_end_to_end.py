@@ -51,6 +51,10 @@ class EndToEndTests(unittest.TestCase):
             self.assertEqual(len(results), 1)
             self.assertTrue(results[0]["passed"])
             self.assertEqual(results[0]["stats"]["incorrect_gets"], 0)
+            self.assertIn("put() time to ok, first send to ok", out.stdout)
+            answered = results[0]["stats"]["put_time_to_ok"]
+            self.assertGreater(answered["n"], 0)
+            self.assertLessEqual(answered["median"], answered["max"])
 
     def test_bad_config_is_one_line_and_exit_2(self):
         out = run(["CONFIG"], dict(SHORT, lifetime=1))

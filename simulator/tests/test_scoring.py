@@ -5,7 +5,8 @@ import unittest
 
 from simulator.config import Event, parse
 from simulator.network import udp_receive_overflows
-from simulator.scoring import median, tier
+from simulator.clients import Clients
+from simulator.scoring import median, quantile, tier, time_to_ok
 from simulator.simulation import Simulation
 from simulator.tests.test_config import BASE
 
@@ -23,6 +24,46 @@ class TierTests(unittest.TestCase):
         self.assertEqual(median([3, 1, 2, 4]), 3, "sorted(l)[n // 2]")
         self.assertEqual(median([5]), 5)
         self.assertEqual(median([]), 0.0)
+
+    def test_quantiles_pick_like_the_median(self):
+        values = list(range(100, 0, -1))
+        self.assertEqual(quantile(values, 0.5), median(values))
+        self.assertEqual(quantile(values, 0.9), 91)
+        self.assertEqual(quantile(values, 0.99), 100)
+        self.assertEqual(quantile(values, 1.0), 100, "never past the end")
+        self.assertEqual(quantile([], 0.9), 0.0)
+        summary = time_to_ok([0.004, 0.001, 0.002])
+        self.assertEqual(summary, {"n": 3, "median": 0.002, "p90": 0.004, "p99": 0.004,
+                                   "max": 0.004})
+
+
+class TimeToOkTests(unittest.TestCase):
+    """A request's time to ok runs from its first attempt, across redirects."""
+
+    def setUp(self):
+        self.clients = Clients(["C1"], random.Random(1))
+
+    def answer(self, msg, kind, now, **extra):
+        reply = dict({"src": msg["dst"], "dst": msg["src"], "leader": "0001", "type": kind,
+                      "MID": msg["MID"]}, **extra)
+        return self.clients.on_response(reply, now)
+
+    def test_a_redirected_put_counts_from_its_first_send(self):
+        put = self.clients.new_request(mix=0.0)
+        first = self.clients.attempt(put, 1.000, "0000")
+        retry = self.answer(first, "redirect", 1.001)
+        self.assertIs(retry, put)
+        second = self.clients.attempt(retry, 1.001, "0001")
+        self.assertIsNone(self.answer(second, "ok", 1.005))
+        self.assertEqual(self.clients.ok_times["put"], [1.005 - 1.000])
+        self.assertEqual(sorted(self.clients.latencies), [1.001 - 1.000, 1.005 - 1.001],
+                         "the reference's latency counts each attempt on its own")
+
+    def test_a_request_not_answered_ok_has_no_time(self):
+        put = self.clients.new_request(mix=0.0)
+        self.answer(self.clients.attempt(put, 2.0, "0000"), "fail", 2.1)
+        self.assertEqual(self.clients.ok_times, {"get": [], "put": []})
+        self.assertEqual(len(self.clients.latencies), 1)
 
 
 class PartitionTests(unittest.TestCase):
@@ -59,10 +100,6 @@ class PartitionTests(unittest.TestCase):
         self.assertFalse(self.sim.net.crosses("0000", "0004"))
 
 
-if __name__ == "__main__":
-    unittest.main()
-
-
 class SocketOverflowTests(unittest.TestCase):
     SNMP = (
         "Ip: Forwarding DefaultTTL\n"
@@ -79,3 +116,7 @@ class SocketOverflowTests(unittest.TestCase):
     def test_unknown_without_the_counter(self):
         self.assertIsNone(udp_receive_overflows("Udp: InDatagrams\nUdp: 5\n"))
         self.assertIsNone(udp_receive_overflows(""))
+
+
+if __name__ == "__main__":
+    unittest.main()
