@@ -30,8 +30,9 @@
 //!
 //! Renewing the quorum contact costs answers: two per heartbeat interval,
 //! more after a loss. They buy the lease and check-quorum, and both only
-//! matter to clients. So a leader with no client request for an election
-//! timeout and nothing uncommitted or waiting is *idle*: its periodic
+//! matter to clients. So a leader with no client request for
+//! `idle_after` (an election timeout by default; see there for why not
+//! less) and nothing uncommitted or waiting is *idle*: its periodic
 //! contacts are all quiet, and check-quorum is suspended. It also contacts
 //! its followers less often (`idle_heartbeat_interval`) and tells them so,
 //! and they wait correspondingly longer before campaigning. The first
@@ -75,8 +76,8 @@ impl<SM: StateMachine> Replica<SM> {
                 .is_some_and(|t| now < t.saturating_add(self.cfg.lease))
     }
 
-    /// From when this leader is idle, if nothing changes: an election
-    /// timeout after the last client request, provided nothing is
+    /// From when this leader is idle, if nothing changes: `idle_after`
+    /// the last client request, provided nothing is
     /// uncommitted or waiting (`None` otherwise). Decided from recorded
     /// times, not the clock, so that a deadline computed early and the
     /// check made when it fires agree.
@@ -85,14 +86,13 @@ impl<SM: StateMachine> Replica<SM> {
             && self.commit >= self.log.last_index()
             && self.delegations.is_empty();
         settled.then(|| {
-            self.last_client_request.map_or(Duration::ZERO, |r| {
-                r.saturating_add(self.cfg.election_timeout)
-            })
+            self.last_client_request
+                .map_or(Duration::ZERO, |r| r.saturating_add(self.cfg.idle_after()))
         })
     }
 
-    /// True if at `t` this leader is idle: no client request for an
-    /// election timeout, and nothing uncommitted or waiting.
+    /// True if at `t` this leader is idle: no client request for
+    /// `idle_after`, and nothing uncommitted or waiting.
     pub(crate) fn idle_at(&self, t: Duration) -> bool {
         self.idle_from().is_some_and(|from| t >= from)
     }

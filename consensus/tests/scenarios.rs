@@ -601,6 +601,61 @@ fn an_idle_leader_asks_for_no_answers_and_serves_the_next_get_after_one_round() 
         .any(|m| matches!(m.body, Body::AppendResponse(_))));
 }
 
+/// Five replicas led by 0 with `idle_after` set as given, whose client
+/// reads every 900 ms and then stops. Checks that every read after the
+/// first is served at once from a fresh lease, and returns how many
+/// answers the leader's contacts drew after the last read.
+fn answers_after_a_reader_stops(idle_after: Option<std::time::Duration>) -> usize {
+    let mut c = Cluster::led_by_0_with(5, |cfg| cfg.idle_after = idle_after);
+    c.run(ms(3_000));
+
+    // The first read finds the leader idle and renews the lapsed lease;
+    // each later read finds the lease fresh, idle in between or not.
+    c.get(0, "g0", "k");
+    c.run(ms(10));
+    assert_eq!(c.answers("g0").len(), 1);
+    for i in 1..6 {
+        c.run(ms(890));
+        let mid = format!("g{i}");
+        c.get(0, &mid, "k");
+        assert_eq!(
+            c.answers(&mid),
+            vec![(id(0), Answer::Read(String::new()))],
+            "read {i} served from a fresh lease"
+        );
+        c.run(ms(10));
+    }
+
+    // Once the leader is idle, its contacts are quiet and say so.
+    c.sent.clear();
+    c.run(ms(3_000));
+    let last_contacts: Vec<&Msg> = c
+        .sent
+        .iter()
+        .filter(|m| is_append(m))
+        .rev()
+        .take(4)
+        .collect();
+    assert!(last_contacts
+        .iter()
+        .all(|m| matches!(&m.body, Body::Append(a) if a.idle && a.quiet)));
+    c.sent
+        .iter()
+        .filter(|m| matches!(m.body, Body::AppendResponse(_)))
+        .count()
+}
+
+#[test]
+fn a_leader_keeps_its_lease_fresh_for_idle_after_its_last_request() {
+    // By default a leader stays busy for an election timeout after the
+    // last request: three rounds of answers, a majority's worth each.
+    assert_eq!(answers_after_a_reader_stops(None), 6);
+    // Set shorter than that but longer than a heartbeat interval, one
+    // round renews the lease after each request, which is enough for a
+    // client that asks more often than once a lease (`Config::idle_after`).
+    assert_eq!(answers_after_a_reader_stops(Some(ms(600))), 2);
+}
+
 #[test]
 fn an_idle_leaders_followers_wait_for_it_longer_and_lose_a_contact_without_campaigning() {
     let mut c = Cluster::led_by_0(5);

@@ -4,6 +4,7 @@
 //! |---|---|---|
 //! | `KVSTORE_HEARTBEAT_MS` | `heartbeat_interval` | ms |
 //! | `KVSTORE_IDLE_HEARTBEAT_MS` | `idle_heartbeat_interval` | ms |
+//! | `KVSTORE_IDLE_AFTER_MS` | `idle_after` | ms |
 //! | `KVSTORE_ELECTION_MS` | `election_timeout` | ms |
 //! | `KVSTORE_LEASE_MS` | `lease` | ms |
 //! | `KVSTORE_RETRANSMIT_MS` | `retransmit_timeout` | ms (fractions allowed) |
@@ -48,6 +49,9 @@ pub fn apply_env(cfg: &mut Config) -> Result<()> {
     }
     if let Some(d) = millis("KVSTORE_IDLE_HEARTBEAT_MS")? {
         cfg.idle_heartbeat_interval = d;
+    }
+    if let Some(d) = millis("KVSTORE_IDLE_AFTER_MS")? {
+        cfg.idle_after = Some(d);
     }
     if let Some(d) = millis("KVSTORE_ELECTION_MS")? {
         cfg.election_timeout = d;

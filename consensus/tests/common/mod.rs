@@ -72,7 +72,12 @@ impl Cluster {
     /// Like [`Cluster::led_by_0`], with delegated answers on: a relay
     /// chain's last follower answers the puts it can prove committed.
     pub fn led_by_0_delegating(n: u16) -> Self {
-        Self::elect_0(Self::with_config(n, |cfg| cfg.delegate_answers = true))
+        Self::led_by_0_with(n, |cfg| cfg.delegate_answers = true)
+    }
+
+    /// Like [`Cluster::led_by_0`], with each configuration adjusted.
+    pub fn led_by_0_with(n: u16, adjust: impl Fn(&mut Config)) -> Self {
+        Self::elect_0(Self::with_config(n, adjust))
     }
 
     fn elect_0(mut c: Self) -> Self {
