@@ -19,11 +19,6 @@ def tier(value, thresholds):
     return 3
 
 
-def median(values):
-    """The reference's median: sorted(values)[n // 2]; 0 when empty."""
-    return sorted(values)[len(values) // 2] if values else 0.0
-
-
 def quantile(values, q):
     """The value at fraction `q` of the sorted values, picked the way the
     reference picks its median (`sorted(values)[int(n * q)]`); 0 when empty."""
@@ -31,6 +26,11 @@ def quantile(values, q):
         return 0.0
     ordered = sorted(values)
     return ordered[min(int(len(ordered) * q), len(ordered) - 1)]
+
+
+def median(values):
+    """The reference's median: sorted(values)[n // 2]; 0 when empty."""
+    return quantile(values, 0.5)
 
 
 def time_to_ok(times):
