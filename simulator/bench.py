@@ -7,7 +7,10 @@
 For every test it prints the pass rate; the median and worst of messages,
 failures and duplicates; the median of median latencies; the most common
 tier of each metric (messages, failures, duplicates, latency) and how many
-runs reached tier 0 on each; and two ratios:
+runs reached tier 0 on each; the median over the runs of the 90th
+percentile of the time puts took from their first send to their `ok`
+(redirects included, see clients.py; "-" for runs recorded before it
+was); and two ratios:
 
 - msgs/floor: median messages over the minimum-traffic floor
   requests x replicas x (1 - mix) x 0.5;
@@ -61,6 +64,8 @@ def summarize(cfg, results, floor_latency):
         values = [s[key] for s in stats]
         row[key] = (statistics.median(values), max(values))
     row["median_latency"] = statistics.median(s["median_latency"] for s in stats)
+    put_p90 = [s["put_time_to_ok"]["p90"] for s in stats if "put_time_to_ok" in s]
+    row["put_p90"] = statistics.median(put_p90) if put_p90 else None
     row["tiers"] = []
     for m in METRICS:
         tiers = [r["tiers"][m] for r in passed]
@@ -74,14 +79,16 @@ def summarize(cfg, results, floor_latency):
 
 
 HEADER = ("test", "pass", "msgs med/max", "fail med/max", "dup med/max", "lat ms",
-          "tiers (tier0 runs)", "msgs/floor", "floor ms", "lat/floor")
+          "put p90 ms", "tiers (tier0 runs)", "msgs/floor", "floor ms", "lat/floor")
 
 
 def cells(row):
     tiers = " ".join(f"{t}({n})" for t, n in row["tiers"])
     return (row["name"], f"{row['passed']}/{row['runs']}",
             "%d/%d" % row["total_msgs"], "%d/%d" % row["failures"], "%d/%d" % row["duplicates"],
-            f"{row['median_latency'] * 1000:.3f}", tiers, f"{row['msg_ratio']:.2f}",
+            f"{row['median_latency'] * 1000:.3f}",
+            f"{row['put_p90'] * 1000:.2f}" if row["put_p90"] is not None else "-",
+            tiers, f"{row['msg_ratio']:.2f}",
             f"{row['floor_latency'] * 1000:.3f}" if row["floor_latency"] else "-",
             f"{row['lat_ratio']:.2f}")
 
