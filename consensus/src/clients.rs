@@ -43,10 +43,23 @@ impl<SM: StateMachine> Replica<SM> {
         }
     }
 
-    /// The leader to redirect to: one heard from within about one
-    /// heartbeat interval, so that it is probably alive.
+    /// The leader to redirect to: one heard from within about one of its
+    /// contact intervals, so that it is probably alive. That is the idle
+    /// heartbeat interval if its latest contact said it is idle: measured
+    /// against the busy one, a follower found its idle leader's contact
+    /// too old about half the time, and held the request until the next
+    /// contact, up to half a second (the first requests of a run, which
+    /// clients send to random replicas, waited up to 330 ms that way).
+    /// The price: clients sent to a leader that died while idle bounce
+    /// between its followers for up to this window (1.25 s rather than
+    /// half a second) before they hold requests for the next leader.
     fn live_leader(&self, now: Duration) -> Option<crate::NodeId> {
-        let window = self.cfg.heartbeat_interval + self.cfg.heartbeat_interval / 4;
+        let interval = if self.leader_idle {
+            self.cfg.idle_heartbeat_interval
+        } else {
+            self.cfg.heartbeat_interval
+        };
+        let window = interval + interval / 4;
         let contact = self.leader_contact?;
         (now < contact + window).then_some(self.leader?)
     }

@@ -56,6 +56,9 @@ pub struct Replica<SM: StateMachine> {
     pub(crate) election_deadline: Duration,
     /// When the current leader was last heard from (followers).
     pub(crate) leader_contact: Option<Duration>,
+    /// The current leader's latest contact said it is idle, so the next
+    /// comes only an idle heartbeat interval later (followers).
+    pub(crate) leader_idle: bool,
     /// Votes (or pre-votes) granted to this replica in the current round.
     pub(crate) votes: BTreeSet<NodeId>,
     /// Peers that answered the current round, granting or not.
@@ -138,6 +141,7 @@ impl<SM: StateMachine> Replica<SM> {
             applied: 0,
             election_deadline: now,
             leader_contact: None,
+            leader_idle: false,
             votes: BTreeSet::new(),
             answered: BTreeSet::new(),
             vote_retry_at: None,
@@ -300,6 +304,7 @@ impl<SM: StateMachine> Replica<SM> {
         self.role = Role::Follower;
         self.leader = leader;
         self.leader_contact = leader.map(|_| now);
+        self.leader_idle = false;
         self.end_vote_round();
         if leader.is_some() {
             self.lost_rounds = 0;

@@ -435,6 +435,7 @@ impl<SM: StateMachine> Replica<SM> {
             self.reset_election_timer(now);
             self.release_held(now);
         }
+        self.leader_idle = req.idle;
         if req.idle {
             self.expect_idle_leader();
         }

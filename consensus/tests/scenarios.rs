@@ -657,6 +657,26 @@ fn a_leader_keeps_its_lease_fresh_for_idle_after_its_last_request() {
 }
 
 #[test]
+fn a_follower_redirects_to_its_idle_leader_between_its_contacts() {
+    let mut c = Cluster::led_by_0(5);
+    c.run(ms(3_000));
+    // Just after the idle leader's contact reaches follower 1 ...
+    loop {
+        c.sent.clear();
+        c.run(ms(10));
+        if c.sent.iter().any(|m| m.dst == id(1) && is_append(m)) {
+            break;
+        }
+    }
+    // ... and 700 ms on, longer than a busy leader would go without
+    // contacting it, but well within the idle leader's second: a client's
+    // request is redirected to the leader at once, not held.
+    c.run(ms(700));
+    c.get(1, "g", "k");
+    assert_eq!(c.answers("g"), vec![(id(1), Answer::Redirect(id(0)))]);
+}
+
+#[test]
 fn an_idle_leaders_followers_wait_for_it_longer_and_lose_a_contact_without_campaigning() {
     let mut c = Cluster::led_by_0(5);
     c.run(ms(3_000));
