@@ -45,11 +45,12 @@ impl<SM: StateMachine> Replica<SM> {
 
     /// The leader to redirect to: one heard from within about one of its
     /// contact intervals, so that it is probably alive. That is the idle
-    /// heartbeat interval if its latest contact said it is idle: measured
-    /// against the busy one, a follower found its idle leader's contact
-    /// too old about half the time, and held the request until the next
-    /// contact, up to half a second (the first requests of a run, which
-    /// clients send to random replicas, waited up to 330 ms that way).
+    /// heartbeat interval if its latest contact said it is idle. Against
+    /// the busy one, an idle leader's contact (once a second) counted as
+    /// too old for the second half of each second, and the follower held
+    /// the request until the next contact, up to half a second (traced:
+    /// the first requests of a run, which clients send to random
+    /// replicas, waited up to 311 ms that way).
     /// The price: clients sent to a leader that died while idle bounce
     /// between its followers for up to this window (1.25 s rather than
     /// half a second) before they hold requests for the next leader.
