@@ -10,6 +10,8 @@
 //!   it as soon as a leader makes itself known, or serves it if it becomes
 //!   leader itself. Redirecting to a leader that may be dead would only
 //!   send the client bouncing between replicas until an election ends.
+//!   A replica that believes itself cut off from a majority holds it only
+//!   briefly, then sends the client to a random replica (`cut_off.rs`).
 
 use crate::replica::{Replica, Request, Role};
 use crate::request::{Answer, Operation, Reply};
@@ -22,6 +24,9 @@ impl<SM: StateMachine> Replica<SM> {
         if self.role == Role::Leader {
             self.note_client_request(now);
             match req.op.clone() {
+                Operation::Command(_) if self.commit_stalled_long(now) => {
+                    self.held.push((now, req));
+                }
                 Operation::Command(cmd) => self.propose(now, req, cmd),
                 Operation::Query(_) => {
                     self.reads.push(req);
@@ -32,11 +37,11 @@ impl<SM: StateMachine> Replica<SM> {
         }
         match self.live_leader(now) {
             Some(leader) => self.redirect(req, leader),
-            None if self.held.len() < self.cfg.max_held_requests => self.held.push(req),
+            None if self.held.len() < self.cfg.max_held_requests => self.held.push((now, req)),
             None => {
                 // Too many waiting: the oldest goes wherever we last knew.
-                let oldest = self.held.remove(0);
-                self.held.push(req);
+                let (_, oldest) = self.held.remove(0);
+                self.held.push((now, req));
                 let guess = self.leader.unwrap_or(self.cfg.peers[0]);
                 self.redirect(oldest, guess);
             }
@@ -73,12 +78,13 @@ impl<SM: StateMachine> Replica<SM> {
         });
     }
 
-    /// A leader became known: every held request is redirected to it.
+    /// A leader became known, or this leader's commit moved again: every
+    /// held request is routed again (redirected, or served).
     pub(crate) fn release_held(&mut self, now: Duration) {
         if self.held.is_empty() {
             return;
         }
-        for req in std::mem::take(&mut self.held) {
+        for (_, req) in std::mem::take(&mut self.held) {
             self.route(now, req);
         }
     }

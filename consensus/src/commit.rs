@@ -64,8 +64,10 @@ impl<SM: StateMachine> Replica<SM> {
         }
         self.commit = majority_index;
         self.stalled_since = (self.commit < self.log.last_index()).then_some(now);
+        self.commit_waiting_since = self.stalled_since;
         self.apply_committed(now);
         self.serve_reads(now);
+        self.release_held(now);
     }
 
     /// Index `index` committed with term `term`: requests accepted after it

@@ -146,6 +146,27 @@ pub struct Config {
     pub pre_vote: bool,
     /// How many client requests may wait for a leader to be known.
     pub max_held_requests: usize,
+    /// How long a replica that believes itself cut off from a majority
+    /// holds a client request before it sends the client to a random
+    /// replica instead (a redirect naming no leader, see `cut_off.rs`).
+    /// `None` holds every request until a leader is known, however long
+    /// that takes.
+    ///
+    /// Long enough that a client cannot bounce between such replicas
+    /// more than a few times a second (none can answer it); short against
+    /// the seconds a partition lasts, during which the majority side
+    /// elects a leader that can.
+    pub cut_off_hold: Option<Duration>,
+    /// How long a leader's commit index may stand still while entries
+    /// wait before the leader stops taking puts into its log and holds
+    /// them until it moves (`cut_off.rs`). `None` takes every put.
+    ///
+    /// A leader cut off in a minority cannot commit what it takes, and a
+    /// put in its log waits for the partition to heal; a held one is sent
+    /// elsewhere once check-quorum deposes the leader. Far longer than a
+    /// commit takes with the loss of the canonical tests (their slowest
+    /// puts without a partition or kill took tens of milliseconds).
+    pub stalled_commit_hold: Option<Duration>,
     /// Safety rules; see [`SafetyRules`]. Only the `fault-injection`
     /// feature lets them be switched off.
     pub rules: SafetyRules,
@@ -187,6 +208,8 @@ impl Config {
             delegation_patience: Duration::from_secs(3),
             pre_vote: true,
             max_held_requests: 10_000,
+            cut_off_hold: Some(Duration::from_millis(50)),
+            stalled_commit_hold: Some(Duration::from_millis(100)),
             rules: SafetyRules::ENFORCED,
         }
     }
@@ -223,6 +246,8 @@ impl Config {
             || self.response_patience.is_zero()
             || self.heartbeat_interval.is_zero()
             || self.idle_after.is_some_and(|d| d.is_zero())
+            || self.cut_off_hold.is_some_and(|d| d.is_zero())
+            || self.stalled_commit_hold.is_some_and(|d| d.is_zero())
             || self.silent_after.is_zero()
             || self.delegation_patience.is_zero()
         {

@@ -41,7 +41,9 @@
 //! twice as long each time (5, 10, 20 ms), before the election timer
 //! would start the whole election over. At 30% loss this took the 99th
 //! percentile of the time without a leader after a crash from 10 s to
-//! about 3 s (`make bench-elections`).
+//! about 3 s (`make bench-elections`). Once a round has asked as often
+//! as it will, it waits as long again and judges from who answered
+//! whether the replica is cut off from a majority (`cut_off.rs`).
 //!
 //! A round that still does not win was most likely held where a majority
 //! cannot be reached, or by a replica whose log is too stale for anyone
@@ -179,17 +181,28 @@ impl<SM: StateMachine> Replica<SM> {
         }
     }
 
-    /// Asks again the peers that have not answered this round and, if the
-    /// round may ask once more, arms the next retry at twice the wait.
-    pub(crate) fn retry_vote_requests(&mut self, now: Duration) {
+    /// The current round's timer fired: it asks its silent peers again
+    /// or, once it has as often as it will and waited as long again,
+    /// judges from the answers whether this replica is cut off
+    /// (`cut_off.rs`).
+    pub(crate) fn vote_round_timer(&mut self, now: Duration) {
+        if self.vote_retries >= self.vote_retry_limit() {
+            self.vote_retry_at = None;
+            self.judge_reach();
+        } else {
+            self.retry_vote_requests(now);
+        }
+    }
+
+    /// Asks again the peers that have not answered this round, and arms
+    /// the round's timer again at twice the wait.
+    fn retry_vote_requests(&mut self, now: Duration) {
         self.vote_retries += 1;
-        self.vote_retry_at = (self.vote_retries < self.vote_retry_limit()).then(|| {
-            let wait = self
-                .cfg
-                .response_patience
-                .saturating_mul(1 << self.vote_retries);
-            now.saturating_add(wait)
-        });
+        let wait = self
+            .cfg
+            .response_patience
+            .saturating_mul(1 << self.vote_retries);
+        self.vote_retry_at = Some(now.saturating_add(wait));
         let Some(ask) = self.round_request() else {
             return;
         };
@@ -297,6 +310,9 @@ impl<SM: StateMachine> Replica<SM> {
         };
         let term_ok = resp.term == expected_term || !self.rules.vote_term_check;
         self.answered.insert(from);
+        if self.answered.len() + 1 >= self.cfg.quorum() {
+            self.reached_majority();
+        }
         if resp.granted && term_ok {
             self.votes.insert(from);
             self.count_votes(now);

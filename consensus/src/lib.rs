@@ -37,6 +37,7 @@
 //! | `commit.rs` | quorum commit, the current-term rule (§5.4.2), applying, answering clients |
 //! | `lease.rs` | check-quorum and the leader lease that lets a leader answer reads alone |
 //! | `clients.rs` | routing client requests: serve, redirect, or hold |
+//! | `cut_off.rs` | a replica cut off from a majority sending its held clients elsewhere |
 //! | `unconfirmed.rs` | committed writes their client may not have heard of, answered before a read reveals them |
 //! | `owed_answers.rs` | an old leader's answers for writes committed after it lost office, handed over to the current leader |
 //!
@@ -48,6 +49,7 @@ mod clients;
 mod commit;
 mod commit_cover;
 mod config;
+mod cut_off;
 mod delegated_answers;
 mod election;
 mod faults;

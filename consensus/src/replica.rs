@@ -82,6 +82,10 @@ pub struct Replica<SM: StateMachine> {
     pub(crate) term_start: Index,
     /// Since when the oldest uncommitted entry has waited.
     pub(crate) stalled_since: Option<Duration>,
+    /// Since when the commit index has stood still while entries wait
+    /// (unlike `stalled_since`, not moved on by widening); a leader holds
+    /// new puts once it has for long (`cut_off.rs`).
+    pub(crate) commit_waiting_since: Option<Duration>,
     /// Reads waiting for the lease or for this term's first commit.
     pub(crate) reads: Vec<Request<SM>>,
     /// When the latest entry not yet sent to any follower was proposed;
@@ -93,8 +97,13 @@ pub struct Replica<SM: StateMachine> {
     /// the entry that carries them, until commit decides their fate (see
     /// `commit.rs`). One index may hold requests of several terms.
     pub(crate) accepted: BTreeMap<Index, AcceptedAt<SM>>,
-    /// Requests waiting for a leader to be known.
-    pub(crate) held: Vec<Request<SM>>,
+    /// Requests waiting for a leader to be known, each with when it
+    /// arrived, oldest first.
+    pub(crate) held: Vec<(Duration, Request<SM>)>,
+    /// Its latest vote round heard from fewer than a majority, and no
+    /// leader has made contact since: it is probably cut off from a
+    /// majority (`cut_off.rs`).
+    pub(crate) cut_off: bool,
     /// Committed writes whose client may not have been told of them
     /// (`unconfirmed.rs`).
     pub(crate) unconfirmed: Unconfirmed<SM::Output>,
@@ -152,10 +161,12 @@ impl<SM: StateMachine> Replica<SM> {
             last_client_request: None,
             term_start: 0,
             stalled_since: None,
+            commit_waiting_since: None,
             reads: Vec::new(),
             unsent_proposals: None,
             accepted: BTreeMap::new(),
             held: Vec::new(),
+            cut_off: false,
             unconfirmed: Unconfirmed::default(),
             owed: Vec::new(),
             taken_over: BTreeMap::new(),
@@ -200,7 +211,10 @@ impl<SM: StateMachine> Replica<SM> {
                 if now >= self.election_deadline {
                     self.election_timeout(now);
                 } else if self.vote_retry_at.is_some_and(|t| now >= t) {
-                    self.retry_vote_requests(now);
+                    self.vote_round_timer(now);
+                }
+                if self.cut_off_deadline().is_some_and(|t| now >= t) {
+                    self.send_held_elsewhere(now);
                 }
             }
         }
@@ -210,9 +224,10 @@ impl<SM: StateMachine> Replica<SM> {
     pub fn next_deadline(&self) -> Duration {
         match self.role {
             Role::Leader => self.leader_deadline(),
-            _ => self
-                .vote_retry_at
-                .map_or(self.election_deadline, |t| t.min(self.election_deadline)),
+            _ => [self.vote_retry_at, self.cut_off_deadline()]
+                .into_iter()
+                .flatten()
+                .fold(self.election_deadline, Duration::min),
         }
     }
 
@@ -308,11 +323,13 @@ impl<SM: StateMachine> Replica<SM> {
         self.end_vote_round();
         if leader.is_some() {
             self.lost_rounds = 0;
+            self.reached_majority();
         }
         if was_leader {
             self.progress.clear();
             self.unsent_proposals = None;
             self.stalled_since = None;
+            self.commit_waiting_since = None;
             self.abandon_delegations();
             for read in std::mem::take(&mut self.reads) {
                 self.route(now, read);

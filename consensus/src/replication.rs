@@ -75,11 +75,12 @@ impl<SM: StateMachine> Replica<SM> {
             .collect();
         self.term_start = self.log.append(Entry::noop(self.term));
         self.stalled_since = Some(now);
+        self.commit_waiting_since = Some(now);
         for peer in self.cfg.peers.clone() {
             self.send_append(now, peer);
         }
         self.maybe_commit(now);
-        for req in std::mem::take(&mut self.held) {
+        for (_, req) in std::mem::take(&mut self.held) {
             self.route(now, req);
         }
     }
@@ -106,6 +107,9 @@ impl<SM: StateMachine> Replica<SM> {
             .push((self.term, req));
         if self.stalled_since.is_none() {
             self.stalled_since = Some(now);
+        }
+        if self.commit_waiting_since.is_none() {
+            self.commit_waiting_since = Some(now);
         }
         self.unsent_proposals = Some(now);
         self.maybe_commit(now);
@@ -247,6 +251,7 @@ impl<SM: StateMachine> Replica<SM> {
     pub(crate) fn leader_tick(&mut self, now: Duration) {
         if self.check_quorum_lost(now) {
             self.become_follower(now, self.term, None);
+            self.lost_the_majority();
             return;
         }
         self.give_up_on_silent_delegates(now);
@@ -432,6 +437,7 @@ impl<SM: StateMachine> Replica<SM> {
             self.become_follower(now, req.term, Some(leader));
         } else {
             self.leader_contact = Some(now);
+            self.reached_majority();
             self.reset_election_timer(now);
             self.release_held(now);
         }

@@ -13,6 +13,8 @@
 //! | `KVSTORE_PRE_VOTE` | `pre_vote` | `0` or `1` |
 //! | `KVSTORE_RELAY` | `relay` | `0` or `1` |
 //! | `KVSTORE_DELEGATE` | `delegate_answers` | `0` or `1` |
+//! | `KVSTORE_CUT_OFF_HOLD_MS` | `cut_off_hold` | ms, or `off` for `None` |
+//! | `KVSTORE_STALL_HOLD_MS` | `stalled_commit_hold` | ms, or `off` for `None` |
 
 use anyhow::{bail, Context, Result};
 use consensus::Config;
@@ -29,6 +31,14 @@ fn millis(name: &str) -> Result<Option<Duration>> {
         bail!("{name}={raw:?} must be positive");
     }
     Ok(Some(Duration::from_secs_f64(ms / 1000.0)))
+}
+
+/// Like [`millis`], where `off` stands for `None`.
+fn millis_or_off(name: &str) -> Result<Option<Option<Duration>>> {
+    if std::env::var(name).as_deref() == Ok("off") {
+        return Ok(Some(None));
+    }
+    Ok(millis(name)?.map(Some))
 }
 
 fn flag(name: &str) -> Result<Option<bool>> {
@@ -79,6 +89,12 @@ pub fn apply_env(cfg: &mut Config) -> Result<()> {
     }
     if let Some(on) = flag("KVSTORE_DELEGATE")? {
         cfg.delegate_answers = on;
+    }
+    if let Some(d) = millis_or_off("KVSTORE_CUT_OFF_HOLD_MS")? {
+        cfg.cut_off_hold = d;
+    }
+    if let Some(d) = millis_or_off("KVSTORE_STALL_HOLD_MS")? {
+        cfg.stalled_commit_hold = d;
     }
     cfg.validate()
         .context("timing variables contradict each other")?;

@@ -75,6 +75,11 @@ pub struct Scenario {
     /// Whether a relay chain's last follower answers the puts it can
     /// prove committed (`Config::delegate_answers`).
     pub delegate_answers: bool,
+    /// Whether a replica that takes itself for cut off from a majority
+    /// sends the clients it holds to a random replica after a short hold
+    /// (the replica's default, `Config::cut_off_hold`), or holds them
+    /// until a leader is known.
+    pub send_cut_off_clients_elsewhere: bool,
     /// Whether clients sometimes send several requests that reach one
     /// replica together, handed over before its output is taken (as the
     /// node does with datagrams that arrive together), so that a leader
@@ -147,6 +152,7 @@ impl Scenario {
             relay: seed % 4 != 3,
             // Half of all seeds, among them half of those with chains.
             delegate_answers: seed % 8 < 4,
+            send_cut_off_clients_elsewhere: true,
             // Every third seed; derived from the seed so that the other
             // choices above stay what they were.
             bursts: seed.is_multiple_of(3),
@@ -248,8 +254,9 @@ impl Scenario {
     /// A harsher scenario for hunting protocol bugs: five replicas, many
     /// leader changes (partitions, isolated leaders, crashes), heavy loss,
     /// duplication and long delays, no pre-vote (so elections compete),
-    /// and one entry per AppendEntries (so acknowledgements of old and
-    /// new entries arrive separately, as in the paper's Figure 8).
+    /// one entry per AppendEntries (so acknowledgements of old and new
+    /// entries arrive separately, as in the paper's Figure 8), and
+    /// clients held until a leader is known.
     pub fn stormy(seed: u64) -> Self {
         let mut s = Scenario::random(seed);
         let mut rng = StdRng::seed_from_u64(seed ^ 0x0057_0f3d);
@@ -282,6 +289,12 @@ impl Scenario {
         s.bursts = false;
         s.max_batch = 1;
         s.requests = 40;
+        // Clients sent elsewhere by replicas cut off change which
+        // interleavings come up: with them, the first of these seeds to
+        // catch a vote counted from an earlier term (bug_injection.rs)
+        // was 39,869 instead of 1,286. The other scenarios keep the
+        // default.
+        s.send_cut_off_clients_elsewhere = false;
         s
     }
 }
@@ -636,6 +649,9 @@ pub fn run_scenario(scenario: &Scenario) -> Outcome {
             cfg.eager_followers = scenario.eager_followers;
             cfg.relay = scenario.relay;
             cfg.delegate_answers = scenario.delegate_answers;
+            if !scenario.send_cut_off_clients_elsewhere {
+                cfg.cut_off_hold = None;
+            }
             if let Some(t) = scenario.election_timeout {
                 cfg.election_timeout = t;
                 cfg.heartbeat_interval = t / 3;
