@@ -63,8 +63,9 @@ impl<SM: StateMachine> Replica<SM> {
             return;
         }
         self.commit = majority_index;
-        self.stalled_since = (self.commit < self.log.last_index()).then_some(now);
-        self.commit_waiting_since = self.stalled_since;
+        let waiting = (self.commit < self.log.last_index()).then_some(now);
+        self.stalled_since = waiting;
+        self.commit_waiting_since = waiting;
         self.apply_committed(now);
         self.serve_reads(now);
         self.release_held(now);

@@ -7,8 +7,9 @@
 //! hears of no leader until the partition heals, and the clients it
 //! holds wait for all of it, seconds, although clients reach every
 //! replica and the majority side may have elected a leader long before.
-//! (In the canonical hard-partition tests the slowest puts took 4.3-5.9
-//! s, and one put in ten in partition-4 took 1.4 s or more.)
+//! (Before the rules below, the slowest puts of the canonical
+//! hard-partition tests took 4.3-5.9 s, and one put in ten in
+//! partition-4 took 1.4 s or more; see the README's performance table.)
 //!
 //! ## The evidence
 //!

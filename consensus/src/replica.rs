@@ -97,8 +97,9 @@ pub struct Replica<SM: StateMachine> {
     /// the entry that carries them, until commit decides their fate (see
     /// `commit.rs`). One index may hold requests of several terms.
     pub(crate) accepted: BTreeMap<Index, AcceptedAt<SM>>,
-    /// Requests waiting for a leader to be known, each with when it
-    /// arrived, oldest first.
+    /// Requests waiting for a leader to be known (or, at a leader, puts
+    /// waiting for its stalled commit to move, `cut_off.rs`), each with
+    /// when it arrived, oldest first.
     pub(crate) held: Vec<(Duration, Request<SM>)>,
     /// Its latest vote round heard from fewer than a majority, and no
     /// leader has made contact since: it is probably cut off from a
