@@ -77,9 +77,15 @@ impl<SM: StateMachine> Replica<SM> {
     /// time and waited as long again: if fewer than a majority (this
     /// replica included) answered, it takes itself for cut off.
     pub(crate) fn judge_reach(&mut self) {
-        if self.answered.len() + 1 < self.cfg.quorum() {
+        if !self.round_answered_by_majority() {
             self.cut_off = true;
         }
+    }
+
+    /// True once a majority (this replica included) has answered the
+    /// current vote round, granting or not.
+    pub(crate) fn round_answered_by_majority(&self) -> bool {
+        self.answered.len() + 1 >= self.cfg.quorum()
     }
 
     /// Check-quorum deposed this leader: no majority answered it for an

@@ -310,7 +310,7 @@ impl<SM: StateMachine> Replica<SM> {
         };
         let term_ok = resp.term == expected_term || !self.rules.vote_term_check;
         self.answered.insert(from);
-        if self.answered.len() + 1 >= self.cfg.quorum() {
+        if self.round_answered_by_majority() {
             self.reached_majority();
         }
         if resp.granted && term_ok {

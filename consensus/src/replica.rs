@@ -101,9 +101,9 @@ pub struct Replica<SM: StateMachine> {
     /// waiting for its stalled commit to move, `cut_off.rs`), each with
     /// when it arrived, oldest first.
     pub(crate) held: Vec<(Duration, Request<SM>)>,
-    /// Its latest vote round heard from fewer than a majority, and no
-    /// leader has made contact since: it is probably cut off from a
-    /// majority (`cut_off.rs`).
+    /// Check-quorum deposed it, or its latest vote round heard from fewer
+    /// than a majority, and no leader has made contact since: it is
+    /// probably cut off from a majority (`cut_off.rs`).
     pub(crate) cut_off: bool,
     /// Committed writes whose client may not have been told of them
     /// (`unconfirmed.rs`).
