@@ -109,10 +109,16 @@ impl<SM: StateMachine> Replica<SM> {
         self.cut_off = false;
     }
 
+    /// The cut-off hold, if this replica is cut off and one is set: how
+    /// long it holds a request before sending the client elsewhere.
+    fn hold_while_cut_off(&self) -> Option<Duration> {
+        self.cfg.cut_off_hold.filter(|_| self.cut_off)
+    }
+
     /// When the oldest held request has waited out the cut-off hold, if
     /// this replica is cut off and holds any.
     pub(crate) fn cut_off_deadline(&self) -> Option<Duration> {
-        let hold = self.cfg.cut_off_hold.filter(|_| self.cut_off)?;
+        let hold = self.hold_while_cut_off()?;
         let (since, _) = self.held.first()?;
         Some(since.saturating_add(hold))
     }
@@ -120,7 +126,7 @@ impl<SM: StateMachine> Replica<SM> {
     /// Sends the clients of the held requests that have waited out the
     /// cut-off hold to a random replica (a redirect naming no leader).
     pub(crate) fn send_held_elsewhere(&mut self, now: Duration) {
-        let Some(hold) = self.cfg.cut_off_hold.filter(|_| self.cut_off) else {
+        let Some(hold) = self.hold_while_cut_off() else {
             return;
         };
         // Held in arrival order, so the ones due are a prefix.
