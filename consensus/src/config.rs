@@ -22,7 +22,8 @@ pub struct Config {
     /// How often a leader contacts a follower it has nothing else to send.
     pub heartbeat_interval: Duration,
     /// How often an idle leader (no client work, see `lease.rs`) contacts
-    /// its followers. Its contacts say it is idle, and a follower that
+    /// its followers. Its contacts say it is idle, from the last one
+    /// before it goes idle on (`announces_idle`), and a follower that
     /// hears so waits this much longer before it campaigns, so it still
     /// hears two contacts before its election timer runs out.
     ///
@@ -31,8 +32,9 @@ pub struct Config {
     /// second at one second instead of ten at `heartbeat_interval`. The
     /// price is that a leader that dies while idle is replaced this much
     /// later. Must lie between `heartbeat_interval` and `election_timeout`:
-    /// the first idle contact must arrive before a timer its last busy
-    /// contact started can run out.
+    /// if the contact that announced idleness is lost, the first idle
+    /// contact must still arrive before a timer the contact before it
+    /// started can run out.
     pub idle_heartbeat_interval: Duration,
     /// How long a leader goes without a client request before it is idle
     /// (`lease.rs`): it then asks for no answers, contacts its followers

@@ -19,10 +19,10 @@
 //! it would cost every cluster's first election a round trip and eight
 //! messages in a cluster of five.
 //!
-//! An idle leader contacts its followers less often, and says so
-//! (`lease.rs`); a follower that hears it is idle adds the idle heartbeat
-//! interval to the timeout it draws, so it still hears two contacts before
-//! it would campaign.
+//! An idle leader contacts its followers less often, and says so, from
+//! its last contact before it goes idle on (`lease.rs`); a follower that
+//! hears it is idle adds the idle heartbeat interval to the timeout it
+//! draws, so it still hears two contacts before it would campaign.
 //!
 //! ## Asking again, and backing off
 //!

@@ -184,7 +184,7 @@ impl<SM: StateMachine> Replica<SM> {
 
     /// An AppendEntries of this term carrying at most `max_entries` from
     /// `cursor.next` on, stamped with the time, the commit index, whether
-    /// the leader is idle and the owed answers it took over (not quiet,
+    /// the next contact comes at the idle pace and the owed answers it took over (not quiet,
     /// not relayed); also returns the last index it covers.
     pub(crate) fn build_append(
         &self,
@@ -202,7 +202,7 @@ impl<SM: StateMachine> Replica<SM> {
             commit: self.advertised_commit(),
             sent_at: to_micros(now),
             quiet: false,
-            idle: self.idle_at(now),
+            idle: self.announces_idle(now),
             relay: None,
             owed_taken: self.owed_taken(),
             answers_settled: self.answers_settled(),

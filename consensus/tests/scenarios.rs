@@ -695,6 +695,31 @@ fn an_idle_leaders_followers_wait_for_it_longer_and_lose_a_contact_without_campa
 }
 
 #[test]
+fn a_new_leaders_followers_lose_its_first_idle_contact_without_campaigning() {
+    // A leader elected before any client asks goes idle as soon as its
+    // first entry commits, and its next contact comes an idle interval
+    // later. So its very first contacts already say it is idle ...
+    let c = Cluster::led_by_0(5);
+    let first_contacts: Vec<&Msg> = c.sent.iter().filter(|m| is_append(m)).collect();
+    assert!(!first_contacts.is_empty());
+    assert!(first_contacts
+        .iter()
+        .all(|m| matches!(&m.body, Body::Append(a) if a.idle)));
+
+    // ... and a follower that then misses the next contact still hears
+    // the one after it before its timer runs out.
+    let mut c = c;
+    c.sent.clear();
+    let mut missed = std::collections::BTreeSet::new();
+    c.run_losing(ms(10_000), |m| {
+        m.src == id(0) && is_append(m) && missed.insert(m.dst)
+    });
+    assert_eq!(missed.len(), 4, "one contact to each follower was lost");
+    assert!(c.sent.iter().all(is_append), "nobody campaigned");
+    assert_eq!(c.leaders(), vec![id(0)]);
+}
+
+#[test]
 fn a_lost_vote_answer_is_asked_for_again_at_once_and_the_round_still_wins() {
     let mut c = Cluster::led_by_0(5);
     c.crash(0);
@@ -877,9 +902,11 @@ fn run_with_until_answered(c: &mut Cluster, cut: &[u16], mid: &str, limit: u64) 
 #[test]
 fn a_follower_cut_off_from_the_majority_sends_its_held_clients_elsewhere() {
     let mut c = Cluster::led_by_0(5);
-    // 3 and 4 are cut off from the leader's side. A second on, 4 takes
-    // its leader for gone, and holds a client's get.
-    c.run_with(ms(1_000), &[3, 4]);
+    // 3 and 4 are cut off from the leader's side. Its last contact said
+    // it is idle, so 4 trusts it for an idle interval and a quarter; a
+    // second and a half on, 4 takes its leader for gone, and holds a
+    // client's get.
+    c.run_with(ms(1_500), &[3, 4]);
     c.get(4, "early", "k");
     assert!(c.answers("early").is_empty());
 
@@ -946,8 +973,11 @@ fn a_leader_cut_off_in_a_minority_holds_new_puts_and_sends_them_elsewhere_once_d
     );
     assert!(c.answers("first").is_empty());
 
-    // Healed: the new leader's log overwrites the first put, whose client
-    // is then sent to the new leader.
+    // The majority side elects a leader of its own (its members last
+    // heard the old leader say it was idle, so they wait an idle interval
+    // longer before campaigning). Healed, the new leader's log overwrites
+    // the first put, whose client is then sent to the new leader.
+    c.run_with(ms(2_500), &[0, 1]);
     c.run(ms(2_000));
     let leaders = c.leaders();
     assert_eq!(leaders.len(), 1);
@@ -962,7 +992,8 @@ fn a_leader_cut_off_in_a_minority_holds_new_puts_and_sends_them_elsewhere_once_d
 fn replicas_that_reach_a_majority_hold_their_clients_for_the_next_leader() {
     let mut c = Cluster::led_by_0(5);
     c.crash(0);
-    c.run(ms(1_000));
+    // Past the window in which 1 trusts its idle leader's last contact.
+    c.run(ms(1_500));
     c.get(1, "g", "k");
     // The four survivors answer each other's rounds: none takes itself for
     // cut off, so the get waits for the new leader, not a random replica.
@@ -981,7 +1012,7 @@ fn replicas_that_reach_a_majority_hold_their_clients_for_the_next_leader() {
 #[test]
 fn with_no_cut_off_hold_a_cut_off_follower_holds_its_clients_until_healed() {
     let mut c = Cluster::led_by_0_with(5, |cfg| cfg.cut_off_hold = None);
-    c.run_with(ms(1_000), &[3, 4]);
+    c.run_with(ms(1_500), &[3, 4]);
     c.get(4, "g", "k");
     c.run_with(ms(5_000), &[3, 4]);
     assert!(c.answers("g").is_empty());
@@ -1047,9 +1078,11 @@ fn a_new_leaders_lost_first_append_is_resent_alone_not_with_the_whole_log() {
     let (mut c, last) = led_by_0_with_a_long_log();
     c.crash(0);
 
-    // A new leader is elected; its first append to one follower is lost.
+    // A new leader is elected (the old one's last contacts said it was
+    // idle, so after an idle interval more); its first append to one
+    // follower is lost.
     let mut lost_to = None;
-    c.run_losing(ms(3000), |m| {
+    c.run_losing(ms(4500), |m| {
         let new_term_append = matches!(&m.body, Body::Append(a) if a.term > 1);
         if lost_to.is_none() && new_term_append && m.dst != id(0) {
             lost_to = Some(m.dst);
