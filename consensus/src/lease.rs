@@ -109,9 +109,9 @@ impl<SM: StateMachine> Replica<SM> {
     /// it, so a single lost contact would set off a pre-vote round. The
     /// most common case is a leader elected before the clients start: its
     /// first entry is still uncommitted when it goes out, and the leader
-    /// is idle the moment it commits. In the simulator, at 5% loss, about
-    /// one run in five lost that first idle contact to some follower, and
-    /// paid about a dozen messages of pre-vote for it.
+    /// is idle the moment it commits. In the simulator at 15% loss, 12 of
+    /// 34 short runs had a pre-vote round before the clients started
+    /// when only idle contacts said so, and 4 of 34 with this.
     ///
     /// Announcing idleness early, or while work is still in flight, only
     /// makes followers wait longer than they need to if the leader then
