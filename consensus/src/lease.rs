@@ -86,10 +86,15 @@ impl<SM: StateMachine> Replica<SM> {
         let settled = self.reads.is_empty()
             && self.commit >= self.log.last_index()
             && self.delegations.is_empty();
-        settled.then(|| {
-            self.last_client_request
-                .map_or(Duration::ZERO, |r| r.saturating_add(self.cfg.idle_after()))
-        })
+        settled.then(|| self.requests_idle_from())
+    }
+
+    /// From when the clients have left this leader alone for `idle_after`
+    /// (at once if none ever asked): the part of `idle_from` that depends
+    /// on client requests alone.
+    fn requests_idle_from(&self) -> Duration {
+        self.last_client_request
+            .map_or(Duration::ZERO, |r| r.saturating_add(self.cfg.idle_after()))
     }
 
     /// True if at `t` this leader is idle: no client request for
@@ -120,9 +125,7 @@ impl<SM: StateMachine> Replica<SM> {
         let busy_due = now.saturating_add(self.cfg.heartbeat_interval);
         self.reads.is_empty()
             && self.delegations.is_empty()
-            && self
-                .last_client_request
-                .is_none_or(|r| busy_due >= r.saturating_add(self.cfg.idle_after()))
+            && busy_due >= self.requests_idle_from()
     }
 
     /// The clocks for contacting followers. While idle the leader contacts

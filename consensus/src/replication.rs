@@ -184,8 +184,9 @@ impl<SM: StateMachine> Replica<SM> {
 
     /// An AppendEntries of this term carrying at most `max_entries` from
     /// `cursor.next` on, stamped with the time, the commit index, whether
-    /// the next contact comes at the idle pace and the owed answers it took over (not quiet,
-    /// not relayed); also returns the last index it covers.
+    /// the next contact comes at the idle pace and the owed answers it
+    /// took over (not quiet, not relayed); also returns the last index it
+    /// covers.
     pub(crate) fn build_append(
         &self,
         now: Duration,
