@@ -32,7 +32,10 @@
 //! | `election.rs` | election timeouts (§5.2), pre-vote (§9.6), votes and the election restriction (§5.4.1), leader stickiness |
 //! | `replication.rs` | AppendEntries on both sides (§5.3): consistency check, truncation, batching, retransmission |
 //! | `catch_up.rs` | deferring the resend of entries already committed to the follower's next turn |
+//! | `commit_cover.rs` | postponing a resend while other followers already cover the commit |
 //! | `relay.rs` | relay chains: a new entry passed from follower to follower, acknowledgements coming back as one |
+//! | `delegated_answers.rs` | a chain's last follower answering the put itself (off by default) |
+//! | `chain_repair.rs` | a broken relay chain resent backwards, and answered early by a follower that holds everyone's results |
 //! | `progress.rs` | the leader's view of each follower |
 //! | `commit.rs` | quorum commit, the current-term rule (§5.4.2), applying, answering clients |
 //! | `lease.rs` | check-quorum and the leader lease that lets a leader answer reads alone |
@@ -45,6 +48,7 @@
 //! Those are the `node` crate's business.
 
 mod catch_up;
+mod chain_repair;
 mod clients;
 mod commit;
 mod commit_cover;

@@ -118,6 +118,9 @@ pub(crate) struct Progress {
     /// unanswered: it is not counted as listening until it answers
     /// anything (see the module docs).
     pub missed_election: bool,
+    /// Its place (0 first) on the latest relay chain it was sent along; a
+    /// broken chain is repaired in reverse order (`chain_repair.rs`).
+    pub chain_position: usize,
 }
 
 impl Progress {
@@ -134,6 +137,7 @@ impl Progress {
             pardoned: false,
             entries_sent_at: None,
             missed_election: false,
+            chain_position: 0,
         }
     }
 

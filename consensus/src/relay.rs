@@ -38,12 +38,13 @@
 //!   response would.
 //! - A lost link anywhere loses the acknowledgement of every follower in
 //!   the chain. When their retransmission timers expire together for the
-//!   first time, the batch goes along a chain again (three messages, not
-//!   four); after that, each is retransmitted to directly on its own
-//!   timer, as for any unacknowledged send (`leader_tick`), so that a
-//!   follower that went down cannot keep breaking the chain. A follower
-//!   not heard from since it missed its leader's election (`progress.rs`)
-//!   is left out of such a chain too.
+//!   first time, the batch goes along the chain again, backwards (three
+//!   messages, not four; two if only the last answer was lost, see
+//!   `chain_repair.rs`); after that, each is retransmitted to directly
+//!   on its own timer, as for any unacknowledged send (`leader_tick`), so
+//!   that a follower that went down cannot keep breaking the chain. A
+//!   follower not heard from since it missed its leader's election
+//!   (`progress.rs`) is left out of such a chain too.
 //! - A stalled commit that still needs a chain's worth of followers is
 //!   widened along a chain too (`widen_along_chain`): three messages
 //!   instead of four, and, under loss, three links that must all hold
@@ -129,8 +130,10 @@ impl<SM: StateMachine> Replica<SM> {
                 p.start_retransmission(pacing);
             }
         }
-        self.send_relay(now, &due, false);
-        due
+        let mut chain = due;
+        self.order_for_repair(&mut chain);
+        self.send_relay(now, &chain, false);
+        chain
     }
 
     /// Widening a stalled commit along a chain: if the followers it is
@@ -179,9 +182,10 @@ impl<SM: StateMachine> Replica<SM> {
             ..append
         };
         let carried = !append.entries.is_empty();
-        for peer in chain {
+        for (position, peer) in chain.iter().enumerate() {
             if let Some(p) = self.progress.get_mut(peer) {
                 p.record_send(now, last, carried, false);
+                p.chain_position = position;
             }
         }
         self.send(first, Body::Append(append));
@@ -208,6 +212,22 @@ impl<SM: StateMachine> Replica<SM> {
             return;
         };
         let leader = relay.leader;
+        self.remember_results(&append, &relay);
+        let rest = answer
+            .success
+            .then(|| self.results_for_rest_of_chain(&append, &relay))
+            .flatten();
+        if let Some(rest) = rest {
+            // A repair, and the rest of the chain already answered this
+            // follower: answer for everyone (`chain_repair.rs`).
+            let mut answer = AppendResponse {
+                relayed: relay.reports.into_iter().chain(rest).collect(),
+                ..answer
+            };
+            self.stamp_answers(&mut answer, append.answers_settled, 0);
+            self.send(leader, Body::AppendResponse(answer));
+            return;
+        }
         let Some(next) = self.next_in_chain(&relay) else {
             // The end of the chain: answer for everyone.
             let mut answer = AppendResponse {
@@ -226,6 +246,7 @@ impl<SM: StateMachine> Replica<SM> {
             match_index: answer.match_index,
             hint_term: answer.hint_term,
             owed: answer.owed,
+            sent_at: None,
         });
         append.relay = Some(relay);
         self.send(next, Body::Append(append));

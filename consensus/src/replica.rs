@@ -1,5 +1,6 @@
 //! The replica: its state, its roles, and the entry points that drive it.
 
+use crate::chain_repair::RememberedResults;
 use crate::config::Config;
 use crate::delegated_answers::{DelegateLedger, Delegation};
 use crate::progress::Progress;
@@ -124,6 +125,10 @@ pub struct Replica<SM: StateMachine> {
     pub(crate) delegation_frontier: Index,
     pub(crate) held_answers: BTreeMap<Index, Reply<SM::Output>>,
 
+    /// Follower: the results the latest relayed batch brought from the
+    /// followers before it (`chain_repair.rs`).
+    pub(crate) relay_memory: Option<RememberedResults>,
+
     pub(crate) out: Output<SM::Command, SM::Output>,
 }
 
@@ -176,6 +181,7 @@ impl<SM: StateMachine> Replica<SM> {
             delegated_unapplied: BTreeSet::new(),
             delegation_frontier: 0,
             held_answers: BTreeMap::new(),
+            relay_memory: None,
             out: Output::default(),
         };
         r.reset_election_timer(now);

@@ -513,6 +513,7 @@ impl<SM: StateMachine> Replica<SM> {
             match_index: resp.match_index,
             hint_term: resp.hint_term,
             owed: resp.owed,
+            sent_at: None,
         };
         let results: Vec<RelayReport> = resp
             .relayed
@@ -523,12 +524,18 @@ impl<SM: StateMachine> Replica<SM> {
         let mut any_success = false;
         for result in &results {
             any_success |= result.success;
-            self.absorb_result(now, result, sent_at);
+            // A result remembered from an earlier batch is dated by that
+            // batch (`chain_repair.rs`).
+            let dated = result
+                .sent_at
+                .map_or(sent_at, |t| Duration::from_micros(t).min(sent_at));
+            self.absorb_result(now, result, dated);
         }
         if any_success {
             self.maybe_commit(now);
         }
-        for result in &results {
+        // A remembered result says nothing of what its follower owes now.
+        for result in results.iter().filter(|r| r.sent_at.is_none()) {
             self.take_over_owed(now, result.follower, &result.owed);
         }
         self.serve_reads(now);

@@ -156,13 +156,20 @@ fn a_burst_of_puts_handed_over_together_travels_as_one_batch() {
     }
 }
 
-#[test]
-fn a_broken_chain_is_tried_once_more_then_widened_along_a_new_chain() {
+/// Five replicas led by 0, which has just sent put "p" (k = v) along a
+/// relay chain: returns the cluster, the chain's head and its tail.
+fn led_by_0_with_a_put_on_its_chain() -> (Cluster, wire::NodeId, wire::NodeId) {
     let mut c = Cluster::led_by_0(5);
     c.now += ms(10);
     c.put(0, "p", "k", "v");
     let head = c.in_flight[0].dst;
     let tail = reached_by(&c.in_flight[0])[1];
+    (c, head, tail)
+}
+
+#[test]
+fn a_broken_chain_is_tried_once_more_then_widened_along_a_new_chain() {
+    let (mut c, head, tail) = led_by_0_with_a_put_on_its_chain();
     let from_leader = |c: &Cluster| -> Vec<Msg> {
         c.in_flight
             .iter()
@@ -176,11 +183,12 @@ fn a_broken_chain_is_tried_once_more_then_widened_along_a_new_chain() {
     c.drop_where(|m| m.src == head);
     assert!(c.in_flight.is_empty());
 
-    // The first retransmission goes along the chain again, and is lost too.
+    // The first retransmission goes along the chain again, backwards
+    // (`chain_repair.rs`), and is lost too.
     c.time_out(0);
     let resent = from_leader(&c);
     assert_eq!(resent.len(), 1);
-    assert_eq!(reached_by(&resent[0]), vec![head, tail]);
+    assert_eq!(reached_by(&resent[0]), vec![tail, head]);
     c.drop_where(|_| true);
 
     // Next the stalled commit widens to the two followers that were never
@@ -220,6 +228,74 @@ fn a_broken_chain_is_tried_once_more_then_widened_along_a_new_chain() {
         let log = c.node(n.0).log().last_index();
         assert_eq!(log, last + 1, "{n:?} has both entries");
     }
+}
+
+#[test]
+fn a_chain_whose_last_answer_was_lost_is_repaired_in_two_messages() {
+    let (mut c, head, tail) = led_by_0_with_a_put_on_its_chain();
+    let sent_at = |m: &Msg| match &m.body {
+        Body::Append(a) => a.sent_at,
+        other => panic!("expected an append, got {other:?}"),
+    };
+    let first_sent_at = sent_at(&c.in_flight[0]);
+
+    // Both followers store the batch; the tail's answer is lost.
+    c.deliver(|_| true);
+    c.deliver(|_| true);
+    c.drop_where(|m| m.src == tail);
+    assert!(c.in_flight.is_empty());
+    assert!(c.answers("p").is_empty());
+
+    // The leader resends along the chain backwards: to the tail first.
+    c.now += ms(3);
+    c.time_out(0);
+    assert_eq!(c.in_flight.len(), 1);
+    assert_eq!(reached_by(&c.in_flight[0]), vec![tail, head]);
+    assert!(sent_at(&c.in_flight[0]) > first_sent_at);
+
+    // The tail holds the head's result for these very entries, so it
+    // answers for both at once; the head's result keeps the first
+    // batch's date, which is all the leader may count for its lease.
+    c.deliver(|_| true);
+    assert_eq!(c.in_flight.len(), 1);
+    let answer = c.in_flight[0].clone();
+    assert_eq!((answer.src, answer.dst), (tail, id(0)));
+    let Body::AppendResponse(r) = &answer.body else {
+        panic!("expected an answer, got {answer:?}");
+    };
+    assert_eq!(r.relayed.len(), 1);
+    assert_eq!(r.relayed[0].follower, head);
+    assert_eq!(r.relayed[0].sent_at, Some(first_sent_at));
+
+    // Two messages repaired it: the put commits and is answered once.
+    c.deliver(|_| true);
+    assert!(c.in_flight.is_empty(), "{:?}", c.in_flight);
+    assert_eq!(c.answers("p"), vec![(id(0), Answer::Committed("v".into()))]);
+    assert_eq!(c.node(0).commit_index(), c.node(0).log().last_index());
+}
+
+#[test]
+fn a_repair_the_tail_cannot_answer_for_is_passed_on_as_usual() {
+    let (mut c, head, tail) = led_by_0_with_a_put_on_its_chain();
+
+    // The head's hand-over to the tail is lost: the tail never saw the
+    // head's result for this batch.
+    c.deliver(|_| true);
+    c.drop_where(|m| m.src == head);
+
+    // The repair reaches the tail first, which passes it on to the head;
+    // the head answers for both: three messages, as a forward chain.
+    c.now += ms(3);
+    c.time_out(0);
+    assert_eq!(reached_by(&c.in_flight[0]), vec![tail, head]);
+    c.deliver(|_| true);
+    assert_eq!(c.in_flight.len(), 1);
+    assert_eq!((c.in_flight[0].src, c.in_flight[0].dst), (tail, head));
+    c.deliver(|_| true);
+    assert_eq!((c.in_flight[0].src, c.in_flight[0].dst), (head, id(0)));
+    c.deliver(|_| true);
+    assert!(c.in_flight.is_empty());
+    assert_eq!(c.answers("p"), vec![(id(0), Answer::Committed("v".into()))]);
 }
 
 /// Five replicas led by 0, which sends each new entry directly (no relay

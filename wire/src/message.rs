@@ -193,6 +193,12 @@ pub struct RelayReport {
     /// As [`AppendResponse::owed`].
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub owed: Vec<Index>,
+    /// The `sent_at` of the batch this result answers, when it is not the
+    /// batch the whole answer is for: a later follower remembered this
+    /// result from an earlier pass of the same entries and answers for
+    /// it. The leader dates the contact by it, not by the answer's own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sent_at: Option<u64>,
 }
 
 fn is_false(b: &bool) -> bool {
