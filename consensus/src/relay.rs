@@ -91,8 +91,10 @@ impl<SM: StateMachine> Replica<SM> {
 
     /// Retransmission along a chain: if at least a chain's worth of
     /// followers are due for their first retransmission, the first of them
-    /// in turn order get the batch along a chain again. Returns the
-    /// followers sent to, which `leader_tick` then leaves alone.
+    /// in turn order get the batch along a chain again, in reverse order
+    /// of their places on the chain that broke (`chain_repair.rs`).
+    /// Returns the followers sent to, which `leader_tick` then leaves
+    /// alone.
     pub(crate) fn resend_broken_chain(&mut self, now: Duration) -> Vec<NodeId> {
         let length = self.cfg.quorum() - 1;
         if !self.cfg.relay || length < 2 {
