@@ -215,28 +215,27 @@ impl<SM: StateMachine> Replica<SM> {
         };
         let leader = relay.leader;
         self.remember_results(&append, &relay);
+        // A repair whose rest of chain already answered this follower
+        // ends here (`chain_repair.rs`).
         let rest = answer
             .success
             .then(|| self.results_for_rest_of_chain(&append, &relay))
             .flatten();
-        if let Some(rest) = rest {
-            // A repair, and the rest of the chain already answered this
-            // follower: answer for everyone (`chain_repair.rs`).
-            let mut answer = AppendResponse {
-                relayed: relay.reports.into_iter().chain(rest).collect(),
-                ..answer
-            };
-            self.stamp_answers(&mut answer, append.answers_settled, 0);
-            self.send(leader, Body::AppendResponse(answer));
-            return;
-        }
-        let Some(next) = self.next_in_chain(&relay) else {
+        let next = match rest {
+            Some(_) => None,
+            None => self.next_in_chain(&relay),
+        };
+        let Some(next) = next else {
             // The end of the chain: answer for everyone.
+            let delegated = relay.delegated.iter().copied().max().unwrap_or(0);
             let mut answer = AppendResponse {
-                relayed: relay.reports,
+                relayed: relay
+                    .reports
+                    .into_iter()
+                    .chain(rest.into_iter().flatten())
+                    .collect(),
                 ..answer
             };
-            let delegated = relay.delegated.iter().copied().max().unwrap_or(0);
             self.stamp_answers(&mut answer, append.answers_settled, delegated);
             self.send(leader, Body::AppendResponse(answer));
             return;
