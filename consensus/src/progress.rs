@@ -121,6 +121,10 @@ pub(crate) struct Progress {
     /// Its place (0 first) on the latest relay chain it was sent along; a
     /// broken chain is repaired in reverse order (`chain_repair.rs`).
     pub chain_position: usize,
+    /// The latest rejection the leader resent for: when, and the hint it
+    /// resent after. Rejections of batches sent before it are stale
+    /// ([`record_rejection`](Self::record_rejection)).
+    pub resent_for_rejection: Option<(Duration, u64)>,
 }
 
 impl Progress {
@@ -138,6 +142,7 @@ impl Progress {
             entries_sent_at: None,
             missed_election: false,
             chain_position: 0,
+            resent_for_rejection: None,
         }
     }
 
@@ -316,13 +321,45 @@ impl Progress {
         self.confirmed_contact = Some(self.confirmed_contact.map_or(sent_at, |c| c.max(sent_at)));
     }
 
-    /// Records a rejection with the follower's hint. The rejected batch was
-    /// answered, so the retransmission clock stops; the resend that follows
-    /// starts it again. Left running, it would fire one timeout after the
-    /// rejected batch, most likely before the resend could be answered.
-    pub fn record_rejection(&mut self, hint: u64) {
-        self.cursor.rejected(hint);
+    /// Records a rejection, of a batch sent at `sent_at`, with the
+    /// follower's hint (`hint`, and `probe`, where the leader resends
+    /// from), and returns whether a resend should follow.
+    ///
+    /// Several batches are often on their way to a follower that lacks
+    /// something, as after an election or a lost message: each is
+    /// rejected, and the first rejection's resend fills the gap. The rest
+    /// are stale, and acting on each would send the same entries again
+    /// once per rejection. A rejection is stale, and changes nothing (as
+    /// in etcd's raft, `MaybeDecrTo`), when
+    /// - its hint lies below what the follower has acknowledged: the
+    ///   batch reached it before the entries it acknowledged since (a
+    ///   follower's log never loses an entry that matches its leader's);
+    /// - or its batch was sent no later than the resend that answered an
+    ///   earlier rejection, and that resend started no later than this
+    ///   one would. Had the resend been lost, the retransmission timer,
+    ///   which a stale rejection leaves running, sends it again.
+    ///
+    /// A fresh one was answered, so the retransmission clock stops; the
+    /// resend that follows starts it again. Left running, it would fire
+    /// one timeout after the rejected batch, most likely before the resend
+    /// could be answered.
+    pub fn record_rejection(
+        &mut self,
+        now: Duration,
+        sent_at: Duration,
+        hint: u64,
+        probe: u64,
+    ) -> bool {
+        let answered = self
+            .resent_for_rejection
+            .is_some_and(|(at, from)| sent_at <= at && probe >= from);
+        if hint < self.cursor.matched || answered {
+            return false;
+        }
+        self.cursor.rejected(probe);
         self.unacked_since = None;
+        self.resent_for_rejection = Some((now, probe));
+        true
     }
 
     /// Records an acknowledgement through `match_index`; restarts the

@@ -563,8 +563,7 @@ impl<SM: StateMachine> Replica<SM> {
             // caught-up one waits for its next periodic batch.
             p.cursor.next <= last && last + 1 - p.cursor.next >= max_batch
         } else {
-            p.record_rejection(probe);
-            true
+            p.record_rejection(now, sent_at, match_index, probe)
         };
         if resend {
             self.send_append(now, result.follower);

@@ -1187,6 +1187,85 @@ fn a_new_leaders_lost_first_append_is_resent_alone_not_with_the_whole_log() {
     assert_eq!(c.node(lost_to.0).log().last_index(), last + 1);
 }
 
+/// True for a follower's rejection of an append.
+fn is_rejection(m: &Msg) -> bool {
+    matches!(&m.body, Body::AppendResponse(r) if !r.success)
+}
+
+/// Three replicas led by 0, which sends each new entry directly to both
+/// followers. Follower 1 misses the first of three puts, so it rejects
+/// the batches of the other two; the rejections are on their way back.
+fn two_rejections_on_their_way() -> Cluster {
+    let mut c = Cluster::led_by_0_with(3, |cfg| {
+        cfg.relay = false;
+        cfg.eager_followers = Some(2);
+    });
+    c.put(0, "p1", "k", "v1");
+    c.drop_where(|m| m.dst == id(1));
+    c.put(0, "p2", "k", "v2");
+    c.put(0, "p3", "k", "v3");
+    c.deliver(|m| m.dst == id(2));
+    c.deliver(|m| m.dst == id(0));
+    assert_eq!(c.answers("p3").len(), 1, "follower 2 commits all three");
+    assert_eq!(c.deliver(|m| m.dst == id(1)), 2);
+    assert_eq!(c.in_flight.iter().filter(|m| is_rejection(m)).count(), 2);
+    c.now += ms(1);
+    c
+}
+
+/// The appends replica 0 sent follower 1 from `from` on in `c.sent`.
+fn appends_to_1(c: &Cluster, from: usize) -> usize {
+    c.sent[from..]
+        .iter()
+        .filter(|m| m.src == id(0) && m.dst == id(1) && is_append(m))
+        .count()
+}
+
+#[test]
+fn rejections_of_batches_sent_before_a_resend_send_nothing_again() {
+    let mut c = two_rejections_on_their_way();
+
+    // Both rejections arrive together: the first brings one resend of
+    // everything follower 1 lacks; the second, of a batch sent before
+    // that resend, brings nothing.
+    let before = c.sent.len();
+    assert_eq!(c.deliver(is_rejection), 2);
+    assert_eq!(appends_to_1(&c, before), 1);
+    c.settle();
+    assert_eq!(appends_to_1(&c, before), 1);
+    assert_eq!(c.log_terms(1), c.log_terms(0));
+}
+
+#[test]
+fn a_rejection_older_than_an_acknowledgement_sends_nothing_again() {
+    let mut c = Cluster::led_by_0(2);
+
+    // Follower 1 misses the first put and rejects the second's batch.
+    c.put(0, "p1", "k", "v1");
+    c.drop_where(|m| m.dst == id(1));
+    c.put(0, "p2", "k", "v2");
+    c.deliver(|m| m.dst == id(1));
+    assert_eq!(c.in_flight.iter().filter(|m| is_rejection(m)).count(), 1);
+
+    // Before the rejection arrives, the retransmission timer resends both
+    // entries, and the follower acknowledges them.
+    c.time_out(0);
+    assert_eq!(c.deliver(|m| m.dst == id(1) && is_append(m)), 1);
+    c.deliver(|m| m.dst == id(0) && !is_rejection(m));
+    assert_eq!(c.log_terms(1), c.log_terms(0));
+    assert_eq!(c.answers("p2").len(), 1);
+
+    // The rejection is older than that acknowledgement: nothing is sent
+    // again.
+    let before = c.sent.len();
+    assert_eq!(c.deliver(is_rejection), 1);
+    assert_eq!(
+        appends_to_1(&c, before),
+        0,
+        "a stale rejection is not acted on"
+    );
+}
+
 #[test]
 fn an_old_leader_back_from_a_partition_is_caught_up_without_its_whole_log() {
     let (mut c, shared) = led_by_0_with_a_long_log();
