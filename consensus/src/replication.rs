@@ -27,7 +27,9 @@
 //! Cursors advance optimistically on send, so entries stream to a follower
 //! without waiting for each acknowledgement; a follower that missed one
 //! rejects the next (its consistency check fails) and the leader backs up
-//! to the follower's hint.
+//! to the follower's hint. The batches behind it are rejected too; those
+//! rejections are stale, and change nothing
+//! (`Progress::record_rejection`).
 //!
 //! ## Follower: the consistency check
 //!
