@@ -37,17 +37,28 @@ fn first_violation(
 }
 
 /// Asserts that one of the first `seeds` stormy seeds violates one of the
-/// `expected` properties when `rules` are weakened.
+/// `expected` properties when `rules` are weakened. A weakened rule can
+/// also stall a run (no leader after the calm phase) before any seed
+/// shows the safety violation it leads to; such seeds are printed and
+/// passed over. With every rule enforced the stormy seeds run clean
+/// (`with_every_rule_enforced_the_bug_hunting_scenarios_find_nothing`;
+/// `SIMTEST_PROFILE=stormy` replays any of them).
 fn assert_caught(rules: SafetyRules, what: &str, expected: &[&str], seeds: u64) {
-    match first_violation(Scenario::stormy, rules, seeds) {
-        Some((seed, violation)) => {
-            println!("without {what}: seed {seed} finds: {violation}");
-            assert!(
-                expected.iter().any(|e| violation.starts_with(e)),
-                "expected one of {expected:?}, got {violation}"
-            );
+    let caught = (0..seeds).find_map(|seed| {
+        let mut scenario = Scenario::stormy(seed);
+        scenario.rules = rules;
+        let violations = run_scenario(&scenario).violations;
+        let hit = violations
+            .iter()
+            .find(|v| expected.iter().any(|e| v.starts_with(e)));
+        if hit.is_none() && !violations.is_empty() {
+            println!("without {what}: seed {seed} passed over: {violations:?}");
         }
-        None => panic!("{seeds} seeds ran without {what} and found nothing"),
+        hit.map(|v| (seed, v.clone()))
+    });
+    match caught {
+        Some((seed, violation)) => println!("without {what}: seed {seed} finds: {violation}"),
+        None => panic!("{seeds} seeds ran without {what} and found none of {expected:?}"),
     }
 }
 
