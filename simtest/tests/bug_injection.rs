@@ -20,6 +20,13 @@ use simtest::{run_scenario, Scenario};
 /// the replica move the first seed that shows it.
 const TERM_CHECK_SEEDS: u64 = 20_000;
 
+/// What the scenario `make` builds for `seed` violates under `rules`.
+fn violations(make: fn(u64) -> Scenario, rules: SafetyRules, seed: u64) -> Vec<String> {
+    let mut scenario = make(seed);
+    scenario.rules = rules;
+    run_scenario(&scenario).violations
+}
+
 /// Runs seeds until one violates an invariant; returns that seed and what it found.
 fn first_violation(
     make: fn(u64) -> Scenario,
@@ -27,10 +34,7 @@ fn first_violation(
     seeds: u64,
 ) -> Option<(u64, String)> {
     (0..seeds).find_map(|seed| {
-        let mut scenario = make(seed);
-        scenario.rules = rules;
-        run_scenario(&scenario)
-            .violations
+        violations(make, rules, seed)
             .first()
             .map(|v| (seed, v.clone()))
     })
@@ -45,14 +49,12 @@ fn first_violation(
 /// `SIMTEST_PROFILE=stormy` replays any of them).
 fn assert_caught(rules: SafetyRules, what: &str, expected: &[&str], seeds: u64) {
     let caught = (0..seeds).find_map(|seed| {
-        let mut scenario = Scenario::stormy(seed);
-        scenario.rules = rules;
-        let violations = run_scenario(&scenario).violations;
-        let hit = violations
+        let found = violations(Scenario::stormy, rules, seed);
+        let hit = found
             .iter()
             .find(|v| expected.iter().any(|e| v.starts_with(e)));
-        if hit.is_none() && !violations.is_empty() {
-            println!("without {what}: seed {seed} passed over: {violations:?}");
+        if hit.is_none() && !found.is_empty() {
+            println!("without {what}: seed {seed} passed over: {found:?}");
         }
         hit.map(|v| (seed, v.clone()))
     });
