@@ -1,0 +1,194 @@
+#!/usr/bin/env python3
+"""Where the messages go: a run's replica-to-replica traffic, by kind and phase.
+
+    python3 simulator/traffic.py [--replica PATH] [--seeds A-B] [CONFIG]
+
+Runs one configuration (default configs/advanced-1.json) against a replica
+once per seed (default 1000-1002, the seeds `make bench` starts from) and
+sorts every message the simulator counts, the ones it drops included, by
+what it does:
+
+- a new batch along a relay chain: the leader's send to the first
+  follower, and each follower passing it on;
+- a direct append carrying entries (a resend, a probe, a widened commit,
+  a follower's catch-up turn), a quiet batch that asks for no answer, a
+  heartbeat with no entries;
+- an answer to an append, accepted or rejected;
+- pre-vote and vote requests and their answers.
+
+Then by phase: the stretches between the configuration's events, each
+with its messages and how many of them a partition cut. Counts are means
+per run. The numbers move from run to run with the seeds' faults (which
+replica leads when a partition starts, which messages drop), so compare
+means over several seeds. Say a change is meant to save messages when
+a partition cuts the leader off: this shows whether they went where it
+aimed.
+"""
+
+import argparse
+import json
+import os
+import sys
+from collections import Counter
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from simulator.config import load  # noqa: E402
+from simulator.ids import BROADCAST  # noqa: E402
+from simulator.simulation import Simulation  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+# Kinds in the order the table lists them.
+KINDS = [
+    "chain: leader's send",
+    "chain: passed on",
+    "append: entries, direct",
+    "append: quiet batch",
+    "append: heartbeat",
+    "answer: accepted",
+    "answer: rejected",
+    "pre-vote request",
+    "pre-vote answer",
+    "vote request",
+    "vote answer",
+]
+
+
+def kind_of(msg):
+    """What a replica-to-replica message does, as one of KINDS (or its type)."""
+    typ = msg.get("type", "?")
+    if typ == "append":
+        relay = msg.get("relay")
+        if isinstance(relay, dict):
+            if relay.get("leader") == msg.get("src"):
+                return "chain: leader's send"
+            return "chain: passed on"
+        if msg.get("quiet"):
+            return "append: quiet batch"
+        if msg.get("entries"):
+            return "append: entries, direct"
+        return "append: heartbeat"
+    if typ == "append_response":
+        return "answer: accepted" if msg.get("success") else "answer: rejected"
+    if typ in ("vote_request", "vote_response"):
+        what = "pre-vote" if msg.get("pre_vote") else "vote"
+        return f"{what} {'request' if typ == 'vote_request' else 'answer'}"
+    return typ
+
+
+def phase_of(t, events):
+    """The index of the phase time `t` falls in: 0 before the first event,
+    i after the i-th (events sorted by time)."""
+    phase = 0
+    for i, (at, _label) in enumerate(events, start=1):
+        if t >= at:
+            phase = i
+    return phase
+
+
+class CountingSimulation(Simulation):
+    """A simulation that records every routed message: when, its kind,
+    and whether a partition cut it."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.routed = []
+        self.events_seen = []
+        route = self.net.route
+
+        def counted_route(src, dst, data, kind="?"):
+            try:
+                msg = json.loads(data)
+            except ValueError:
+                msg = {}
+            targets = [r for r in self.net.ids if r != src] if dst == BROADCAST else [dst]
+            for t in targets:
+                cut = self.net.crosses(src, t)
+                self.routed.append((self.now(), kind_of(msg if isinstance(msg, dict) else {}), cut))
+            return route(src, dst, data, kind)
+
+        self.net.route = counted_route
+        apply_event = self.apply_event
+
+        def noted_event(event):
+            leader = self.leader
+            apply_event(event)
+            label = event.type
+            if self.net.group is not None and event.type.startswith("part_"):
+                side = "leader cut off" if leader not in self.net.group else "leader in majority"
+                label = f"{event.type} ({side})"
+            self.events_seen.append((self.now(), label))
+
+        self.apply_event = noted_event
+
+
+def tally(routed, events):
+    """Counts by kind, by phase, and cut by a partition per phase."""
+    by_kind = Counter()
+    by_phase = Counter()
+    cut_by_phase = Counter()
+    for t, kind, cut in routed:
+        phase = phase_of(t, events)
+        by_kind[kind] += 1
+        by_phase[phase] += 1
+        if cut:
+            cut_by_phase[phase] += 1
+    return by_kind, by_phase, cut_by_phase
+
+
+def parse_seeds(text):
+    first, _, last = text.partition("-")
+    lo = int(first)
+    hi = int(last) if last else lo
+    if hi < lo:
+        raise argparse.ArgumentTypeError(f"seeds {text}: the last comes before the first")
+    return list(range(lo, hi + 1))
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("config", nargs="?", default=os.path.join(ROOT, "configs", "advanced-1.json"))
+    p.add_argument("--replica", default=os.path.join(ROOT, "3700kvstore"))
+    p.add_argument("--seeds", type=parse_seeds, default=parse_seeds("1000-1002"),
+                   help="a seed or a range A-B (default 1000-1002)")
+    args = p.parse_args()
+    cfg = load(args.config)
+
+    kinds = Counter()
+    phases = Counter()
+    cut = Counter()
+    labels = {}
+    for seed in args.seeds:
+        sim = CountingSimulation(cfg, args.replica, True, seed, log=lambda _: None)
+        sim.run()
+        by_kind, by_phase, cut_by_phase = tally(sim.routed, sim.events_seen)
+        kinds.update(by_kind)
+        phases.update(by_phase)
+        cut.update(cut_by_phase)
+        # Phase names differ between seeds only in where the leader stood.
+        for i, (at, label) in enumerate(sim.events_seen, start=1):
+            labels.setdefault(i, (at, Counter()))[1][label] += 1
+
+    runs = len(args.seeds)
+    total = sum(kinds.values())
+    print(f"{os.path.basename(args.replica)} on {os.path.basename(args.config)}, "
+          f"seeds {args.seeds[0]}-{args.seeds[-1]}: {total / runs:.0f} messages a run")
+    print(f"{'kind':<26} {'per run':>8} {'share':>6}")
+    for kind in KINDS + sorted(k for k in kinds if k not in KINDS):
+        if kinds[kind]:
+            print(f"{kind:<26} {kinds[kind] / runs:>8.1f} {kinds[kind] / total:>6.1%}")
+    print()
+    print(f"{'from s':>7}  {'phase':<52} {'per run':>8} {'cut':>6}")
+    for phase in sorted(set(phases) | set(labels) | {0}):
+        if phase == 0:
+            at, name = 0.0, "start"
+        else:
+            at, names = labels[phase]
+            name = ", ".join(f"{n} x{c}" if runs > 1 else n for n, c in sorted(names.items()))
+        print(f"{at:>7.1f}  {name:<52} {phases[phase] / runs:>8.1f} {cut[phase] / runs:>6.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
