@@ -79,9 +79,10 @@ def kind_of(msg):
 
 def phase_of(t, events):
     """The index of the phase time `t` falls in: 0 before the first event,
-    i after the i-th (events sorted by time)."""
+    i after the i-th (`events` are tuples that start with the event's
+    time, sorted by it)."""
     phase = 0
-    for i, (at, _label) in enumerate(events, start=1):
+    for i, (at, *_what) in enumerate(events, start=1):
         if t >= at:
             phase = i
     return phase
@@ -114,11 +115,10 @@ class CountingSimulation(Simulation):
         def noted_event(event):
             leader = self.leader
             apply_event(event)
-            label = event.type
+            cut_off = None
             if self.net.group is not None and event.type.startswith("part_"):
-                side = "leader cut off" if leader not in self.net.group else "leader in majority"
-                label = f"{event.type} ({side})"
-            self.events_seen.append((self.now(), label))
+                cut_off = leader not in self.net.group
+            self.events_seen.append((self.now(), event.type, cut_off))
 
         self.apply_event = noted_event
 
@@ -166,9 +166,12 @@ def main():
         kinds.update(by_kind)
         phases.update(by_phase)
         cut.update(cut_by_phase)
-        # Phase names differ between seeds only in where the leader stood.
-        for i, (at, label) in enumerate(sim.events_seen, start=1):
-            labels.setdefault(i, (at, Counter()))[1][label] += 1
+        # Phases differ between seeds only in where the leader stood when
+        # a partition began.
+        for i, (at, event, cut_off) in enumerate(sim.events_seen, start=1):
+            labels.setdefault(i, [at, event, 0, 0])
+            labels[i][2] += cut_off is not None
+            labels[i][3] += bool(cut_off)
 
     runs = len(args.seeds)
     total = sum(kinds.values())
@@ -179,14 +182,16 @@ def main():
         if kinds[kind]:
             print(f"{kind:<26} {kinds[kind] / runs:>8.1f} {kinds[kind] / total:>6.1%}")
     print()
-    print(f"{'from s':>7}  {'phase':<52} {'per run':>8} {'cut':>6}")
+    print(f"{'from s':>7}  {'phase':<40} {'per run':>8} {'cut':>6}")
     for phase in sorted(set(phases) | set(labels) | {0}):
         if phase == 0:
             at, name = 0.0, "start"
         else:
-            at, names = labels[phase]
-            name = ", ".join(f"{n} x{c}" if runs > 1 else n for n, c in sorted(names.items()))
-        print(f"{at:>7.1f}  {name:<52} {phases[phase] / runs:>8.1f} {cut[phase] / runs:>6.1f}")
+            at, name, partitions, cut_off = labels[phase]
+            if partitions:
+                name += f", leader cut off in {cut_off} of {partitions}"
+
+        print(f"{at:>7.1f}  {name:<40} {phases[phase] / runs:>8.1f} {cut[phase] / runs:>6.1f}")
     return 0
 
 

@@ -36,7 +36,7 @@ class KindTests(unittest.TestCase):
 
 
 class PhaseTests(unittest.TestCase):
-    EVENTS = [(10.0, "part_hard (leader cut off)"), (13.0, "part_end")]
+    EVENTS = [(10.0, "part_hard", True), (13.0, "part_end", None)]
 
     def test_a_phase_runs_from_its_event_to_the_next(self):
         self.assertEqual(phase_of(0.0, self.EVENTS), 0)
