@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Where the messages go: a run's replica-to-replica traffic, by kind and phase.
 
-    python3 simulator/traffic.py [--replica PATH] [--seeds A-B] [CONFIG]
+    python3 simulator/traffic.py [--replica PATH] [--seeds A-B] [--brief] [CONFIG ...]
 
 Runs one configuration (default configs/advanced-1.json) against a replica
 once per seed (default 1000-1002, the seeds `make bench` starts from) and
@@ -18,7 +18,9 @@ what it does:
 
 Then by phase: the stretches between the configuration's events, each
 with its messages and how many of them a partition cut. Counts are means
-per run. The numbers move from run to run with the seeds' faults (which
+per run. With --brief, one line per configuration instead: its messages
+by group of kinds (chains, direct appends with entries, quiet batches and
+heartbeats, answers, votes) and how many a partition cut. The numbers move from run to run with the seeds' faults (which
 replica leads when a partition starts, which messages drop), so compare
 means over several seeds. Say a change is meant to save messages when
 a partition cuts the leader off: this shows whether they went where it
@@ -146,52 +148,107 @@ def parse_seeds(text):
     return list(range(lo, hi + 1))
 
 
-def main():
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("config", nargs="?", default=os.path.join(ROOT, "configs", "advanced-1.json"))
-    p.add_argument("--replica", default=os.path.join(ROOT, "3700kvstore"))
-    p.add_argument("--seeds", type=parse_seeds, default=parse_seeds("1000-1002"),
-                   help="a seed or a range A-B (default 1000-1002)")
-    args = p.parse_args()
-    cfg = load(args.config)
+# The brief table's columns: a heading and the kinds each one adds up.
+GROUPS = [
+    ("chains", ["chain: leader's send", "chain: passed on"]),
+    ("direct", ["append: entries, direct"]),
+    ("contacts", ["append: quiet batch", "append: heartbeat"]),
+    ("answers", ["answer: accepted", "answer: rejected"]),
+    ("votes", ["pre-vote request", "pre-vote answer", "vote request", "vote answer"]),
+]
 
-    kinds = Counter()
-    phases = Counter()
-    cut = Counter()
-    labels = {}
-    for seed in args.seeds:
-        sim = CountingSimulation(cfg, args.replica, True, seed, log=lambda _: None)
-        sim.run()
+
+class Measured:
+    """What the runs of one configuration sent, summed over its seeds."""
+
+    def __init__(self, runs):
+        self.runs = runs
+        self.kinds = Counter()
+        self.phases = Counter()
+        self.cut = Counter()
+        # Phase index -> [time, event, partitions, of them with the leader
+        # cut off]: phases differ between seeds only in where the leader
+        # stood when a partition began.
+        self.labels = {}
+
+    def add(self, sim):
         by_kind, by_phase, cut_by_phase = tally(sim.routed, sim.events_seen)
-        kinds.update(by_kind)
-        phases.update(by_phase)
-        cut.update(cut_by_phase)
-        # Phases differ between seeds only in where the leader stood when
-        # a partition began.
+        self.kinds.update(by_kind)
+        self.phases.update(by_phase)
+        self.cut.update(cut_by_phase)
         for i, (at, event, cut_off) in enumerate(sim.events_seen, start=1):
-            labels.setdefault(i, [at, event, 0, 0])
-            labels[i][2] += cut_off is not None
-            labels[i][3] += bool(cut_off)
+            label = self.labels.setdefault(i, [at, event, 0, 0])
+            label[2] += cut_off is not None
+            label[3] += bool(cut_off)
 
-    runs = len(args.seeds)
-    total = sum(kinds.values())
-    print(f"{os.path.basename(args.replica)} on {os.path.basename(args.config)}, "
-          f"seeds {args.seeds[0]}-{args.seeds[-1]}: {total / runs:.0f} messages a run")
+    def per_run(self, kinds):
+        return sum(self.kinds[k] for k in kinds) / self.runs
+
+
+def measure(cfg, replica, seeds):
+    measured = Measured(len(seeds))
+    for seed in seeds:
+        sim = CountingSimulation(cfg, replica, True, seed, log=lambda _: None)
+        sim.run()
+        measured.add(sim)
+    return measured
+
+
+def print_tables(m):
+    total = sum(m.kinds.values())
     print(f"{'kind':<26} {'per run':>8} {'share':>6}")
-    for kind in KINDS + sorted(k for k in kinds if k not in KINDS):
-        if kinds[kind]:
-            print(f"{kind:<26} {kinds[kind] / runs:>8.1f} {kinds[kind] / total:>6.1%}")
+    for kind in KINDS + sorted(k for k in m.kinds if k not in KINDS):
+        if m.kinds[kind]:
+            print(f"{kind:<26} {m.kinds[kind] / m.runs:>8.1f} {m.kinds[kind] / total:>6.1%}")
     print()
     print(f"{'from s':>7}  {'phase':<40} {'per run':>8} {'cut':>6}")
-    for phase in sorted(set(phases) | set(labels) | {0}):
+    for phase in sorted(set(m.phases) | set(m.labels) | {0}):
         if phase == 0:
             at, name = 0.0, "start"
         else:
-            at, name, partitions, cut_off = labels[phase]
+            at, name, partitions, cut_off = m.labels[phase]
             if partitions:
                 name += f", leader cut off in {cut_off} of {partitions}"
+        print(f"{at:>7.1f}  {name:<40} {m.phases[phase] / m.runs:>8.1f} {m.cut[phase] / m.runs:>6.1f}")
 
-        print(f"{at:>7.1f}  {name:<40} {phases[phase] / runs:>8.1f} {cut[phase] / runs:>6.1f}")
+
+def brief_heading():
+    columns = "".join(f" {name:>9}" for name, _ in GROUPS)
+    return f"{'test':<14} {'per run':>8}{columns} {'cut':>6}"
+
+
+def brief_row(name, m):
+    columns = "".join(f" {m.per_run(kinds):>9.1f}" for _, kinds in GROUPS)
+    return f"{name:<14} {sum(m.kinds.values()) / m.runs:>8.1f}{columns} {sum(m.cut.values()) / m.runs:>6.1f}"
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("configs", nargs="*", default=[os.path.join(ROOT, "configs", "advanced-1.json")],
+                   help="one or more configurations (default configs/advanced-1.json)")
+    p.add_argument("--replica", default=os.path.join(ROOT, "3700kvstore"))
+    p.add_argument("--seeds", type=parse_seeds, default=parse_seeds("1000-1002"),
+                   help="a seed or a range A-B (default 1000-1002)")
+    p.add_argument("--brief", action="store_true",
+                   help="one line per configuration: messages a run by group of kinds")
+    args = p.parse_args()
+    cfgs = [(os.path.basename(path), load(path)) for path in args.configs]
+
+    first, last = args.seeds[0], args.seeds[-1]
+    seeds = f"seed {first}" if first == last else f"seeds {first}-{last}"
+    if args.brief:
+        print(f"{os.path.basename(args.replica)}, {seeds}, means per run")
+        print(brief_heading())
+    for name, cfg in cfgs:
+        measured = measure(cfg, args.replica, args.seeds)
+        if args.brief:
+            print(brief_row(name.removesuffix(".json"), measured), flush=True)
+            continue
+        total = sum(measured.kinds.values())
+        print(f"{os.path.basename(args.replica)} on {name}, {seeds}: "
+              f"{total / measured.runs:.0f} messages a run")
+        print_tables(measured)
+        print(flush=True)
     return 0
 
 

@@ -1,9 +1,10 @@
 """How simulator/traffic.py sorts a run's messages."""
 
 import argparse
+import types
 import unittest
 
-from simulator.traffic import kind_of, parse_seeds, phase_of, tally
+from simulator.traffic import Measured, brief_row, kind_of, parse_seeds, phase_of, tally
 
 
 def append(**fields):
@@ -58,6 +59,32 @@ class PhaseTests(unittest.TestCase):
         self.assertEqual(by_kind["chain: leader's send"], 2)
         self.assertEqual(dict(by_phase), {0: 1, 1: 3, 2: 1})
         self.assertEqual(dict(cut), {1: 2})
+
+
+class MeasuredTests(unittest.TestCase):
+    def test_counts_are_means_per_run_and_phases_say_where_the_leader_stood(self):
+        events = [(10.0, "part_hard", True), (13.0, "part_end", None)]
+        first = types.SimpleNamespace(events_seen=events, routed=[
+            (1.0, "chain: leader's send", False),
+            (1.0, "chain: passed on", False),
+            (11.0, "pre-vote request", True),
+            (11.0, "pre-vote request", True),
+        ])
+        second = types.SimpleNamespace(events_seen=[(10.0, "part_hard", False), events[1]], routed=[
+            (1.0, "chain: leader's send", False),
+            (14.0, "answer: accepted", False),
+        ])
+        m = Measured(runs=2)
+        m.add(first)
+        m.add(second)
+        self.assertEqual(m.per_run(["chain: leader's send", "chain: passed on"]), 1.5)
+        self.assertEqual(m.per_run(["pre-vote request"]), 1.0)
+        # The partition cut the leader off in one of the two runs.
+        self.assertEqual(m.labels[1], [10.0, "part_hard", 2, 1])
+        self.assertEqual(m.labels[2], [13.0, "part_end", 0, 0])
+        row = brief_row("advanced-1", m).split()
+        # Name, all messages, chains, direct, contacts, answers, votes, cut.
+        self.assertEqual(row, ["advanced-1", "3.0", "1.5", "0.0", "0.0", "0.5", "1.0", "1.0"])
 
 
 class SeedTests(unittest.TestCase):
