@@ -48,9 +48,15 @@
 //! A round that still does not win was most likely held where a majority
 //! cannot be reached, or by a replica whose log is too stale for anyone
 //! to vote for it. Repeating it every election timeout only costs
-//! messages, so until the replica hears from a leader its next timeout is
-//! drawn from `[2T, 4T)` instead: a minority replica asks about half as
-//! often, and a stale one leaves the field to the others.
+//! messages, so until the replica hears from a leader, a round that
+//! starts after a lost one draws its timer from `[2T, 4T)` instead. The
+//! lost round's own timer was drawn when it started, before anyone knew
+//! it would lose, so the second round still comes `[T, 2T)` after the
+//! first; from then on a minority replica asks about half as often, and
+//! a stale one leaves the field to the others. In a partition of a few
+//! seconds, then, a minority replica's rounds are mostly its first two,
+//! and a longer backoff would not save them (see the README's Elections
+//! benchmark for what judging a round lost earlier costs).
 //!
 //! ## Granting a vote
 //!
@@ -80,7 +86,8 @@ use wire::{Body, NodeId, VoteRequest, VoteResponse};
 
 impl<SM: StateMachine> Replica<SM> {
     /// Draws a fresh election timeout starting at `now`: from
-    /// `[T, 2T)`, or `[2T, 4T)` after a lost round (see the module docs).
+    /// `[T, 2T)`, or `[2T, 4T)` once a round was lost (see the module
+    /// docs).
     pub(crate) fn reset_election_timer(&mut self, now: Duration) {
         let backoff = if self.lost_rounds > 0 { 2 } else { 1 };
         let base = self.cfg.election_timeout.saturating_mul(backoff);
