@@ -3,10 +3,10 @@
 
     python3 simulator/traffic.py [--replica PATH] [--seeds A-B] [--brief] [CONFIG ...]
 
-Runs one configuration (default configs/advanced-1.json) against a replica
-once per seed (default 1000-1002, the seeds `make bench` starts from) and
-sorts every message the simulator counts, the ones it drops included, by
-what it does:
+Runs each configuration given (default configs/advanced-1.json) against
+a replica once per seed (default 1000-1002, the seeds `make bench` starts
+from) and sorts every message the simulator counts, the ones it drops
+included, by what it does:
 
 - a new batch along a relay chain: the leader's send to the first
   follower, and each follower passing it on;
@@ -19,11 +19,13 @@ what it does:
 Then by phase: the stretches between the configuration's events, each
 with its messages and how many of them a partition cut. Counts are means
 per run. With --brief, one line per configuration instead: its messages
-by group of kinds (chains, direct appends with entries, quiet batches and
-heartbeats, answers, votes) and how many a partition cut. The numbers move from run to run with the seeds' faults (which
-replica leads when a partition starts, which messages drop), so compare
-means over several seeds. Say a change is meant to save messages when
-a partition cuts the leader off: this shows whether they went where it
+by group of kinds (chains, direct appends with entries, quiet batches
+and heartbeats, answers, votes) and how many a partition cut.
+
+The numbers move from run to run with the seeds' faults (which replica
+leads when a partition starts, which messages drop), so compare means
+over several seeds. Say a change is meant to save messages when a
+partition cuts the leader off: this shows whether they went where it
 aimed.
 """
 
@@ -140,6 +142,7 @@ def tally(routed, events):
 
 
 def parse_seeds(text):
+    """The seeds of `--seeds`: one, or an inclusive range A-B."""
     first, _, last = text.partition("-")
     lo = int(first)
     hi = int(last) if last else lo
@@ -186,6 +189,7 @@ class Measured:
 
 
 def measure(cfg, replica, seeds):
+    """Runs `cfg` against `replica` once per seed; what they sent."""
     measured = Measured(len(seeds))
     for seed in seeds:
         sim = CountingSimulation(cfg, replica, True, seed, log=lambda _: None)
@@ -195,6 +199,7 @@ def measure(cfg, replica, seeds):
 
 
 def print_tables(m):
+    """The full report of one configuration: by kind, then by phase."""
     total = sum(m.kinds.values())
     print(f"{'kind':<26} {'per run':>8} {'share':>6}")
     for kind in KINDS + sorted(k for k in m.kinds if k not in KINDS):
@@ -213,11 +218,13 @@ def print_tables(m):
 
 
 def brief_heading():
+    """The column heads of --brief."""
     columns = "".join(f" {name:>9}" for name, _ in GROUPS)
     return f"{'test':<14} {'per run':>8}{columns} {'cut':>6}"
 
 
 def brief_row(name, m):
+    """One configuration's line of --brief: messages a run, by group."""
     columns = "".join(f" {m.per_run(kinds):>9.1f}" for _, kinds in GROUPS)
     return f"{name:<14} {sum(m.kinds.values()) / m.runs:>8.1f}{columns} {sum(m.cut.values()) / m.runs:>6.1f}"
 
