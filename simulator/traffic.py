@@ -30,7 +30,6 @@ aimed.
 """
 
 import argparse
-import json
 import os
 import sys
 from collections import Counter
@@ -38,6 +37,7 @@ from collections import Counter
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from simulator.config import load  # noqa: E402
+from simulator.hops import message  # noqa: E402
 from simulator.ids import BROADCAST  # noqa: E402
 from simulator.simulation import Simulation  # noqa: E402
 
@@ -103,14 +103,10 @@ class CountingSimulation(Simulation):
         route = self.net.route
 
         def counted_route(src, dst, data, kind="?"):
-            try:
-                msg = json.loads(data)
-            except ValueError:
-                msg = {}
+            what = kind_of(message(data))
             targets = [r for r in self.net.ids if r != src] if dst == BROADCAST else [dst]
             for t in targets:
-                cut = self.net.crosses(src, t)
-                self.routed.append((self.now(), kind_of(msg if isinstance(msg, dict) else {}), cut))
+                self.routed.append((self.now(), what, self.net.crosses(src, t)))
             return route(src, dst, data, kind)
 
         self.net.route = counted_route
