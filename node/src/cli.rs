@@ -2,9 +2,14 @@
 
 use wire::NodeId;
 
-/// Printed, with the problem, when the command line is wrong.
-pub const USAGE: &str = "usage: 3700kvstore <UDP port> <own id> <other replica ids...>\n\
-    \x20 ids are four hexadecimal digits, e.g. 0000 0A1F; at least one other replica is required";
+/// Printed, with the problem, when the command line is wrong; `program`
+/// is the name the program was started by.
+pub fn usage(program: &str) -> String {
+    format!(
+        "usage: {program} <UDP port> <own id> <other replica ids...>\n  \
+         ids are four hexadecimal digits, e.g. 0000 0A1F; at least one other replica is required"
+    )
+}
 
 /// What the command line asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -45,7 +45,6 @@ pub fn enabled(level: Level) -> bool {
 }
 
 /// Logs a line at a level, prefixed by the level's name.
-#[macro_export]
 macro_rules! log_at {
     ($level:expr, $($arg:tt)*) => {
         if $crate::logging::enabled($level) {
@@ -53,3 +52,4 @@ macro_rules! log_at {
         }
     };
 }
+pub(crate) use log_at;

@@ -1,13 +1,12 @@
 //! The event loop: one UDP socket, one clock, one core.
 
 use crate::cli::Options;
-use crate::logging::Level;
-use crate::translate::{client_request, reply_message};
-use crate::{affinity, log_at, tuning, wait};
+use crate::logging::{log_at, Level};
+use crate::translate::{client_request, reply_message, GetPutMachine};
+use crate::{affinity, tuning, wait};
 use anyhow::{Context, Result};
 use consensus::{Config, Replica, Role};
 use rand::SeedableRng;
-use statemachine::{KvCommand, KvStore};
 use std::io::ErrorKind;
 use std::net::{SocketAddr, UdpSocket};
 use std::time::{Duration, Instant};
@@ -20,8 +19,9 @@ const RECV_BUFFER: usize = 65_535;
 /// sent, so a flood cannot hold back answers for long.
 const BURST: usize = 64;
 
-/// Runs the replica until the process is killed.
-pub fn run(opts: Options) -> Result<()> {
+/// Runs one replica of `machine` on the command line's port and ids until
+/// the process is killed. Errors only if it cannot start.
+pub fn run<SM: GetPutMachine>(opts: Options, machine: SM) -> Result<()> {
     let mut cfg = Config::new(opts.id, opts.peers.clone());
     tuning::apply_env(&mut cfg).context("bad tuning variable")?;
     let pinning = affinity::from_env().context("bad tuning variable")?;
@@ -36,10 +36,10 @@ pub fn run(opts: Options) -> Result<()> {
         ^ clock.elapsed().as_nanos() as u64;
     let rng = Box::new(rand::rngs::StdRng::seed_from_u64(seed));
     let mut replica =
-        Replica::new(cfg, KvStore::new(), rng, clock.elapsed()).context("invalid configuration")?;
+        Replica::new(cfg, machine, rng, clock.elapsed()).context("invalid configuration")?;
 
     // The simulator learns our address from the hello: send it first.
-    let hello: Message<KvCommand> = Message {
+    let hello: Message<SM::Command> = Message {
         src: opts.id,
         dst: NodeId::BROADCAST,
         leader: NodeId::BROADCAST,
@@ -47,7 +47,7 @@ pub fn run(opts: Options) -> Result<()> {
             mid: format!("hello-{}", opts.id),
         },
     };
-    send(&socket, simulator, &hello);
+    send::<SM>(&socket, simulator, &hello);
     log_at!(Level::Info, "{} up, peers {:?}", opts.id, opts.peers);
 
     let mut buf = vec![0u8; RECV_BUFFER];
@@ -90,8 +90,8 @@ pub fn run(opts: Options) -> Result<()> {
 /// Hands the core every datagram already waiting (at most [`BURST`]),
 /// then returns so that the output goes out once: puts that arrived
 /// together are replicated in one batch (see `Replica::take_output`).
-fn receive_burst(
-    replica: &mut Replica<KvStore>,
+fn receive_burst<SM: GetPutMachine>(
+    replica: &mut Replica<SM>,
     socket: &UdpSocket,
     clock: &Instant,
     me: NodeId,
@@ -110,8 +110,13 @@ fn receive_burst(
 }
 
 /// Decodes one datagram and hands it to the core; bad input is logged and dropped.
-fn handle_datagram(replica: &mut Replica<KvStore>, now: Duration, me: NodeId, bytes: &[u8]) {
-    let msg: Message<KvCommand> = match wire::decode(bytes) {
+fn handle_datagram<SM: GetPutMachine>(
+    replica: &mut Replica<SM>,
+    now: Duration,
+    me: NodeId,
+    bytes: &[u8],
+) {
+    let msg: Message<SM::Command> = match wire::decode(bytes) {
         Ok(msg) => msg,
         Err(e) => {
             log_at!(
@@ -127,7 +132,7 @@ fn handle_datagram(replica: &mut Replica<KvStore>, now: Duration, me: NodeId, by
         return;
     }
     log_at!(Level::Trace, "recv {msg:?}");
-    if let Some(req) = client_request(&msg) {
+    if let Some(req) = client_request::<SM>(&msg) {
         log_at!(Level::Debug, "request {} from {}", req.mid, req.client);
         replica.request(now, req);
     } else {
@@ -139,7 +144,7 @@ fn handle_datagram(replica: &mut Replica<KvStore>, now: Duration, me: NodeId, by
 /// answers go first: a relay chain's last follower answers a put and then
 /// reports to the leader, and the simulator handles one datagram at a
 /// time, so an answer queued behind the report would wait for it.
-fn flush(replica: &mut Replica<KvStore>, socket: &UdpSocket, simulator: SocketAddr) {
+fn flush<SM: GetPutMachine>(replica: &mut Replica<SM>, socket: &UdpSocket, simulator: SocketAddr) {
     let out = replica.take_output();
     if out.is_empty() {
         return;
@@ -149,7 +154,7 @@ fn flush(replica: &mut Replica<KvStore>, socket: &UdpSocket, simulator: SocketAd
     let send_messages_if = |when: bool| {
         if when {
             for msg in &out.messages {
-                send(socket, simulator, msg);
+                send::<SM>(socket, simulator, msg);
             }
         }
     };
@@ -162,12 +167,12 @@ fn flush(replica: &mut Replica<KvStore>, socket: &UdpSocket, simulator: SocketAd
             reply.client,
             reply.answer
         );
-        send(socket, simulator, &reply_message(me, leader, reply));
+        send::<SM>(socket, simulator, &reply_message::<SM>(me, leader, reply));
     }
     send_messages_if(answers_first);
 }
 
-fn send(socket: &UdpSocket, to: SocketAddr, msg: &Message<KvCommand>) {
+fn send<SM: GetPutMachine>(socket: &UdpSocket, to: SocketAddr, msg: &Message<SM::Command>) {
     match wire::encode_datagrams(msg) {
         Ok(datagrams) => {
             for d in datagrams {

@@ -1,21 +1,51 @@
 //! Between the assignment's client messages and the core's requests and
-//! replies.
+//! replies, for any state machine that can serve them.
 
 use consensus::{Answer, ClientRequest, Operation, Reply};
-use statemachine::{KvCommand, KvQuery};
+use statemachine::{KvCommand, KvQuery, KvStore, StateMachine};
 use wire::{Body, Message, NodeId};
 
-/// The core's request type for the key-value store.
-pub type KvRequest = ClientRequest<KvCommand, KvQuery>;
+/// A state machine the simulator's clients can drive.
+///
+/// The assignment's clients know two requests: a `get` of a key, whose
+/// `ok` carries a string, and a `put` of a key and a value. A machine that
+/// says what command a put becomes, what query a get becomes, and what
+/// string a get's output is answered with can be served by this crate as
+/// it stands: replication, leases, redirects and answers are the core's,
+/// and none of them looks inside a command.
+pub trait GetPutMachine: StateMachine {
+    /// The command a client's put of `value` at `key` becomes.
+    fn put(key: String, value: String) -> Self::Command;
+    /// The query a client's get of `key` becomes.
+    fn get(key: String) -> Self::Query;
+    /// The value a get's `ok` carries, from its query's output.
+    fn value(output: Self::Output) -> String;
+}
+
+/// The key-value map that `3700kvstore` serves: a put sets the key, a get
+/// reads it.
+impl GetPutMachine for KvStore {
+    fn put(key: String, value: String) -> KvCommand {
+        KvCommand { key, value }
+    }
+
+    fn get(key: String) -> KvQuery {
+        KvQuery { key }
+    }
+
+    fn value(output: String) -> String {
+        output
+    }
+}
+
+/// The core's request type for a machine's commands and queries.
+pub type Request<SM> = ClientRequest<<SM as StateMachine>::Command, <SM as StateMachine>::Query>;
 
 /// A client's `get` or `put` as a core request; `None` for anything else.
-pub fn client_request(msg: &Message<KvCommand>) -> Option<KvRequest> {
+pub fn client_request<SM: GetPutMachine>(msg: &Message<SM::Command>) -> Option<Request<SM>> {
     let op = match &msg.body {
-        Body::Get { key, .. } => Operation::Query(KvQuery { key: key.clone() }),
-        Body::Put { key, value, .. } => Operation::Command(KvCommand {
-            key: key.clone(),
-            value: value.clone(),
-        }),
+        Body::Get { key, .. } => Operation::Query(SM::get(key.clone())),
+        Body::Put { key, value, .. } => Operation::Command(SM::put(key.clone(), value.clone())),
         _ => return None,
     };
     Some(ClientRequest {
@@ -27,11 +57,11 @@ pub fn client_request(msg: &Message<KvCommand>) -> Option<KvRequest> {
 
 /// The message that carries a core reply to its client. `leader` is the
 /// replica's current belief, used unless the reply names one itself.
-pub fn reply_message(
+pub fn reply_message<SM: GetPutMachine>(
     me: NodeId,
     leader: Option<NodeId>,
-    reply: Reply<String>,
-) -> Message<KvCommand> {
+    reply: Reply<SM::Output>,
+) -> Message<SM::Command> {
     let (leader, body) = match reply.answer {
         Answer::Committed(_) | Answer::Vouched(_) => (
             leader,
@@ -40,11 +70,11 @@ pub fn reply_message(
                 value: None,
             },
         ),
-        Answer::Read(value) => (
+        Answer::Read(output) => (
             leader,
             Body::Ok {
                 mid: reply.mid,
-                value: Some(value),
+                value: Some(SM::value(output)),
             },
         ),
         Answer::Redirect(to) => (Some(to), Body::Redirect { mid: reply.mid }),
@@ -72,21 +102,21 @@ mod tests {
 
     #[test]
     fn get_and_put_become_query_and_command() {
-        let get = client_request(&from_client(Body::Get {
+        let get = client_request::<KvStore>(&from_client(Body::Get {
             mid: "m".into(),
             key: "k".into(),
         }))
         .unwrap();
         assert_eq!(get.op, Operation::Query(KvQuery { key: "k".into() }));
         assert_eq!((get.client, get.mid.as_str()), (NodeId(0x15), "m"));
-        let put = client_request(&from_client(Body::Put {
+        let put = client_request::<KvStore>(&from_client(Body::Put {
             mid: "m".into(),
             key: "k".into(),
             value: "v".into(),
         }))
         .unwrap();
         assert!(matches!(put.op, Operation::Command(KvCommand { .. })));
-        assert!(client_request(&from_client(Body::Fail { mid: "x".into() })).is_none());
+        assert!(client_request::<KvStore>(&from_client(Body::Fail { mid: "x".into() })).is_none());
     }
 
     #[test]
@@ -96,7 +126,7 @@ mod tests {
             mid: "m".into(),
             answer,
         };
-        let put = reply_message(
+        let put = reply_message::<KvStore>(
             NodeId(1),
             Some(NodeId(1)),
             reply(Answer::Committed("v".into())),
@@ -112,7 +142,7 @@ mod tests {
             (put.src, put.dst, put.leader),
             (NodeId(1), NodeId(0x15), NodeId(1))
         );
-        let vouched = reply_message(
+        let vouched = reply_message::<KvStore>(
             NodeId(1),
             Some(NodeId(1)),
             reply(Answer::Vouched("v".into())),
@@ -121,7 +151,7 @@ mod tests {
             vouched.body, put.body,
             "a vouched put is answered as any put"
         );
-        let get = reply_message(
+        let get = reply_message::<KvStore>(
             NodeId(1),
             Some(NodeId(1)),
             reply(Answer::Read(String::new())),
@@ -133,7 +163,8 @@ mod tests {
                 value: Some(String::new())
             }
         );
-        let redirect = reply_message(NodeId(1), None, reply(Answer::Redirect(NodeId(3))));
+        let redirect =
+            reply_message::<KvStore>(NodeId(1), None, reply(Answer::Redirect(NodeId(3))));
         assert_eq!(redirect.leader, NodeId(3));
         assert_eq!(redirect.body, Body::Redirect { mid: "m".into() });
     }
