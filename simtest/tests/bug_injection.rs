@@ -9,7 +9,7 @@
 //! needs the interleaving of the paper's Figure 8; the `leader_churn`
 //! scenarios (every new leader cut off soon after it takes over, on short
 //! timers, every entry sent to every follower as in the paper) produce it.
-//! The scripted story in `consensus/tests/scenarios.rs` shows the same
+//! The scripted story in `consensus/tests/figure_8.rs` shows the same
 //! loss of a committed entry step by step.
 
 use consensus::SafetyRules;

@@ -288,3 +288,37 @@ impl Cluster {
 pub fn is_append(m: &Msg) -> bool {
     matches!(m.body, Body::Append(_))
 }
+
+/// Delivers everything except what `lost` says is lost, until quiet.
+pub fn settle_losing(c: &mut Cluster, lost: impl Fn(&Msg) -> bool) {
+    loop {
+        c.drop_where(&lost);
+        if c.deliver(|_| true) == 0 {
+            return;
+        }
+    }
+}
+
+/// How many vote requests (real or pre-vote) `from` sent `to`.
+pub fn vote_requests(c: &Cluster, from: u16, to: u16) -> usize {
+    c.sent
+        .iter()
+        .filter(|m| m.src == id(from) && m.dst == id(to))
+        .filter(|m| matches!(m.body, Body::VoteRequest(_)))
+        .count()
+}
+
+/// Involves replica `n`, as sender or receiver.
+pub fn touches(m: &Msg, n: u16) -> bool {
+    m.src == id(n) || m.dst == id(n)
+}
+
+/// The followers an append reaches: its receiver and, for a relayed
+/// batch, everyone further down the chain.
+pub fn reached_by(m: &Msg) -> Vec<wire::NodeId> {
+    let mut reached = vec![m.dst];
+    if let Body::Append(a) = &m.body {
+        reached.extend(a.relay.iter().flat_map(|r| r.path.iter().copied()));
+    }
+    reached
+}

@@ -1,0 +1,264 @@
+//! Election stories: winning, split votes, a vote refused to a staler log
+//! (§5.4.1), the pre-vote rehearsal, candidates asking silent voters again,
+//! a minority replica asking half as often, and a leader stepping down.
+
+mod common;
+
+use common::*;
+use consensus::{Answer, Role};
+use wire::Body;
+
+#[test]
+fn a_candidate_wins_then_serves_a_put_and_a_get() {
+    let mut c = Cluster::led_by_0(3);
+    assert_eq!(c.node(1).leader(), Some(id(0)));
+
+    c.put(0, "p1", "k", "v");
+    c.settle();
+    assert_eq!(
+        c.answers("p1"),
+        vec![(id(0), Answer::Committed("v".into()))]
+    );
+
+    c.get(0, "g1", "k");
+    assert_eq!(c.answers("g1"), vec![(id(0), Answer::Read("v".into()))]);
+    c.get(0, "g2", "never-written");
+    assert_eq!(c.answers("g2"), vec![(id(0), Answer::Read(String::new()))]);
+
+    c.get(1, "g3", "k");
+    assert_eq!(c.answers("g3"), vec![(id(1), Answer::Redirect(id(0)))]);
+}
+
+#[test]
+fn a_lost_vote_answer_is_asked_for_again_at_once_and_the_round_still_wins() {
+    let mut c = Cluster::led_by_0(5);
+    c.crash(0);
+    // The follower whose timer fires first rehearses; one of the others is
+    // cut off, so it needs both remaining voters.
+    let mut followers: Vec<u16> = (1..5).collect();
+    followers.sort_by_key(|&n| c.node(n).next_deadline());
+    let (candidate, unlucky, cut) = (followers[0], followers[1], followers[3]);
+    let cut_off = move |m: &Msg| touches(m, cut);
+    c.time_out(candidate);
+    let started = c.now;
+    c.drop_where(cut_off);
+    c.deliver(|_| true);
+    // Both reachable voters grant the pre-vote, but one answer is lost:
+    // with the other, that is two of the three needed.
+    c.drop_where(|m| m.src == id(unlucky));
+    c.deliver(|_| true);
+    assert_eq!(c.node(candidate).role(), Role::PreCandidate);
+
+    // A few milliseconds later it asks again, only those that did not answer.
+    c.sent.clear();
+    c.time_out(candidate);
+    assert!(
+        c.now - started < ms(10),
+        "asked again at {:?}",
+        c.now - started
+    );
+    let mut asked: Vec<u16> = c.sent.iter().map(|m| m.dst.0).collect();
+    asked.sort();
+    let mut silent = vec![0, unlucky, cut];
+    silent.sort();
+    assert_eq!(asked, silent);
+    assert!(c
+        .sent
+        .iter()
+        .all(|m| matches!(m.body, Body::VoteRequest(_))));
+
+    // The voter answers this time; the election then runs as usual.
+    settle_losing(&mut c, cut_off);
+    assert_eq!(c.leaders(), vec![id(candidate)]);
+    assert!(
+        c.now - started < ms(10),
+        "no election timeout was waited out"
+    );
+}
+
+#[test]
+fn the_first_election_skips_the_rehearsal() {
+    let mut c = Cluster::new(5);
+    c.time_out(0);
+    assert_eq!(c.node(0).role(), Role::Candidate);
+    assert_eq!(c.node(0).term(), 1);
+    assert!(c
+        .sent
+        .iter()
+        .all(|m| matches!(&m.body, Body::VoteRequest(r) if !r.pre_vote)));
+    c.settle();
+    assert_eq!(c.leaders(), vec![id(0)]);
+    let votes = c
+        .sent
+        .iter()
+        .filter(|m| matches!(m.body, Body::VoteRequest(_) | Body::VoteResponse(_)))
+        .count();
+    assert_eq!(votes, 8, "four requests, four answers");
+
+    // Later elections rehearse as usual.
+    c.crash(0);
+    c.sent.clear();
+    c.time_out(1);
+    assert_eq!(c.node(1).role(), Role::PreCandidate);
+    assert_eq!(c.node(1).term(), 1);
+}
+
+#[test]
+fn a_replica_that_never_heard_of_a_leader_campaigns_for_term_1_and_deposes_no_one() {
+    let mut c = Cluster::new(5);
+    // Replica 4 is cut off from the start; the others elect 0 in term 1.
+    c.time_out(0);
+    c.settle_with(&[4]);
+    assert_eq!(c.leaders(), vec![id(0)]);
+
+    // 4 campaigns without a rehearsal, for term 1, and then only rehearses.
+    c.run_with(ms(5000), &[4]);
+    let asked = c.sent.iter().filter(|m| m.src == id(4));
+    assert!(asked
+        .clone()
+        .any(|m| matches!(&m.body, Body::VoteRequest(r) if !r.pre_vote && r.term == 1)));
+    assert!(asked.clone().all(|m| match &m.body {
+        Body::VoteRequest(r) => r.term == 1 || r.pre_vote,
+        _ => true,
+    }));
+
+    // Healed, it follows the leader it never heard of, in the same term.
+    c.run(ms(3000));
+    assert_eq!(c.leaders(), vec![id(0)]);
+    assert_eq!(c.node(4).leader(), Some(id(0)));
+    for n in 0..5 {
+        assert_eq!(c.node(n).term(), 1, "replica {n}");
+    }
+}
+
+#[test]
+fn a_candidate_asks_a_silent_voter_again_up_to_three_times_and_wins() {
+    let mut c = Cluster::led_by_0(5);
+    c.crash(0);
+    // The follower whose timer fires first campaigns, with one of the
+    // others cut off: it needs both remaining voters.
+    let mut followers: Vec<u16> = (1..5).collect();
+    followers.sort_by_key(|&n| c.node(n).next_deadline());
+    let (candidate, voter, cut) = (followers[0], followers[1], followers[3]);
+    let term = c.node(candidate).term();
+    let real_vote_request_to_voter = |m: &Msg| {
+        m.src == id(candidate)
+            && m.dst == id(voter)
+            && matches!(&m.body, Body::VoteRequest(r) if !r.pre_vote)
+    };
+    c.sent.clear();
+    c.time_out(candidate);
+    let started = c.now;
+    // The pre-vote wins, so the candidate campaigns; its request for the
+    // voter's real vote is lost, and so are the first two times it asks
+    // again (5 and 15 ms in). The third (35 ms in) gets through.
+    let mut lost = 0;
+    c.run_losing(ms(40), |m| {
+        if real_vote_request_to_voter(m) && lost < 3 {
+            lost += 1;
+            return true;
+        }
+        touches(m, cut)
+    });
+    let asked = c
+        .sent
+        .iter()
+        .filter(|m| real_vote_request_to_voter(m))
+        .count();
+    assert_eq!(asked, 4, "asked once, then again three times");
+    assert_eq!(c.leaders(), vec![id(candidate)]);
+    assert_eq!(
+        c.node(candidate).term(),
+        term + 1,
+        "one election was enough"
+    );
+    assert!(c.now - started <= ms(40));
+}
+
+#[test]
+fn a_replica_cut_off_in_a_minority_asks_for_votes_half_as_often() {
+    let mut c = Cluster::led_by_0(5);
+    // 3 and 4 are cut off together for twenty seconds. Each round of 4's
+    // asks 3 once: 3 always answers, so it is never asked again.
+    c.sent.clear();
+    c.run_with(ms(20_000), &[3, 4]);
+    let rounds = vote_requests(&c, 4, 3);
+    // Without backing off: a round every 1.2-2.4 s, about eleven.
+    assert!(
+        (3..=7).contains(&rounds),
+        "{rounds} rounds in twenty seconds"
+    );
+    // Every round asks the peers it cannot reach twice: once, and once
+    // more 5 ms later.
+    let asked_0 = vote_requests(&c, 4, 0);
+    assert_eq!(asked_0, 2 * rounds);
+    assert_eq!(c.leaders(), vec![id(0)]);
+
+    // Healed: it hears from the leader again (within a silent probe).
+    c.run(ms(1_500));
+    assert_eq!(c.node(4).leader(), Some(id(0)));
+    assert_eq!(c.node(3).leader(), Some(id(0)));
+}
+
+#[test]
+fn a_split_vote_elects_nobody_and_a_later_term_elects_one() {
+    let mut c = Cluster::with_config(4, |cfg| cfg.pre_vote = false);
+    c.time_out(0);
+    c.time_out(1);
+    assert_eq!((c.node(0).term(), c.node(1).term()), (1, 1));
+    // Each candidate reaches one voter first: two votes each, three needed.
+    c.deliver(|m| (m.src == id(0) && m.dst == id(2)) || (m.src == id(1) && m.dst == id(3)));
+    c.settle();
+    assert!(c.leaders().is_empty(), "nobody has a majority in term 1");
+
+    c.run(ms(6000));
+    let leaders = c.leaders();
+    assert_eq!(leaders.len(), 1, "one leader after the retry: {leaders:?}");
+    assert!(c.node(leaders[0].0).term() >= 2);
+}
+
+#[test]
+fn a_replica_refuses_its_vote_to_a_candidate_with_a_staler_log() {
+    let mut c = Cluster::new(3);
+    c.time_out(0);
+    c.settle();
+    c.put(0, "p", "k", "v");
+    // Only replica 1 receives the new entry (with its next heartbeat).
+    c.run_with(ms(500), &[2]);
+    assert_eq!(c.node(1).log().last_index(), 2);
+    assert_eq!(c.node(2).log().last_index(), 1);
+    c.crash(0);
+    // Replica 2 campaigns first but its log lacks index 2: 1 refuses.
+    c.time_out(2);
+    c.settle();
+    assert_ne!(c.node(2).role(), Role::Leader);
+    c.run(ms(6000));
+    assert_eq!(c.leaders(), vec![id(1)], "only the up-to-date log can win");
+}
+
+#[test]
+fn a_leader_that_sees_a_higher_term_steps_down() {
+    let mut c = Cluster::new(3);
+    c.time_out(0);
+    c.settle();
+    let term = c.node(0).term();
+    c.in_flight.push(Msg {
+        src: id(1),
+        dst: id(0),
+        leader: wire::NodeId::BROADCAST,
+        body: Body::AppendResponse(wire::AppendResponse {
+            term: term + 5,
+            success: false,
+            match_index: 0,
+            hint_term: None,
+            sent_at: 0,
+            relayed: Vec::new(),
+            owed: Vec::new(),
+            answered: Vec::new(),
+            answers_fence: 0,
+        }),
+    });
+    c.deliver(|_| true);
+    assert_eq!(c.node(0).role(), Role::Follower);
+    assert_eq!(c.node(0).term(), term + 5);
+}

@@ -1,0 +1,164 @@
+//! Stranded put stories: a put committed without its leader hearing so,
+//! answered by the new leader or handed over by the old one, exactly once
+//! and never after a later put of its key.
+
+mod common;
+
+use common::*;
+use consensus::Answer;
+use wire::Body;
+
+/// A leader takes a put that reaches a majority, but every answer to it
+/// is lost and it is cut off: the put is stored on a majority, unanswered.
+/// The others elect one of the followers that hold it. Returns the new
+/// leader.
+fn put_stranded_by_a_cut_off_leader(c: &mut Cluster, mid: &str, value: &str) -> u16 {
+    c.put(0, mid, "k", value);
+    settle_losing(c, |m| m.dst == id(0));
+    c.run_with(ms(5000), &[0]);
+    let leaders = c.leaders();
+    assert_eq!(leaders.len(), 1);
+    assert_ne!(leaders[0], id(0));
+    assert!(
+        c.answers(mid).is_empty(),
+        "its leader never heard it committed"
+    );
+    leaders[0].0
+}
+
+#[test]
+fn a_new_leader_answers_a_stranded_put_before_a_read_reveals_it() {
+    let mut c = Cluster::led_by_0(5);
+    let leader = put_stranded_by_a_cut_off_leader(&mut c, "p", "v");
+    assert_eq!(c.node(leader).unconfirmed_writes(), 1);
+
+    // The client reads the key from the new leader: first it is told its
+    // put was done, then it gets the value, in that order.
+    c.get(leader, "g", "k");
+    c.run_with(ms(100), &[0]);
+    let order: Vec<&str> = c.replies.iter().map(|(_, r)| r.mid.as_str()).collect();
+    assert_eq!(order, ["p", "g"]);
+    assert_eq!(
+        c.answers("p"),
+        vec![(id(leader), Answer::Vouched("v".into()))]
+    );
+    assert_eq!(c.answers("g"), vec![(id(leader), Answer::Read("v".into()))]);
+    assert_eq!(c.node(leader).unconfirmed_writes(), 0, "vouched for once");
+
+    // Healed, the old leader learns of the commit and hands its answer to
+    // the new leader, which has given it already: nobody answers twice.
+    c.run(ms(3000));
+    assert_eq!(c.node(0).last_applied(), c.node(leader).last_applied());
+    assert_eq!(c.node(0).pending_requests(), 0, "handed over");
+    assert_eq!(
+        c.answers("p"),
+        vec![(id(leader), Answer::Vouched("v".into()))]
+    );
+}
+
+#[test]
+fn an_old_leader_back_from_a_partition_hands_its_stranded_put_to_the_new_leader() {
+    let mut c = Cluster::led_by_0(5);
+    let leader = put_stranded_by_a_cut_off_leader(&mut c, "p", "v");
+
+    // Healed, the old leader learns that its put was committed. It does
+    // not answer it: it reports it to the new leader, which answers it,
+    // once, and tells the old leader so.
+    c.run(ms(3000));
+    assert_eq!(c.node(0).leader(), Some(id(leader)));
+    assert_eq!(c.node(0).last_applied(), c.node(leader).last_applied());
+    assert_eq!(
+        c.answers("p"),
+        vec![(id(leader), Answer::Vouched("v".into()))]
+    );
+    assert_eq!(c.node(0).pending_requests(), 0, "no longer owed");
+    assert_eq!(c.node(leader).unconfirmed_writes(), 0);
+}
+
+#[test]
+fn two_puts_of_one_key_stranded_together_are_answered_together_in_order() {
+    let mut c = Cluster::led_by_0(5);
+    c.put(0, "first", "k", "old");
+    let leader = put_stranded_by_a_cut_off_leader(&mut c, "second", "new");
+    assert_eq!(
+        c.node(leader).unconfirmed_writes(),
+        1,
+        "the first is shadowed"
+    );
+
+    // Healed, the old leader owes both. The new leader answers the first
+    // only because it answers the second right after: the client ends up
+    // believing "new", as the store holds.
+    c.run(ms(3000));
+    let order: Vec<&str> = c.replies.iter().map(|(_, r)| r.mid.as_str()).collect();
+    assert_eq!(order, ["first", "second"]);
+    assert_eq!(
+        c.answers("second"),
+        vec![(id(leader), Answer::Vouched("new".into()))]
+    );
+    assert_eq!(c.node(0).pending_requests(), 0);
+}
+
+/// Whether `m` reports answers owed by an old leader to its leader.
+fn reports_owed(m: &Msg) -> bool {
+    match &m.body {
+        Body::AppendResponse(r) => {
+            !r.owed.is_empty() || r.relayed.iter().any(|r| !r.owed.is_empty())
+        }
+        Body::Append(a) => a
+            .relay
+            .as_ref()
+            .is_some_and(|r| r.reports.iter().any(|r| !r.owed.is_empty())),
+        _ => false,
+    }
+}
+
+#[test]
+fn a_put_owed_by_an_old_leader_is_not_answered_after_a_later_put_of_its_key() {
+    let mut c = Cluster::led_by_0(5);
+    let leader = put_stranded_by_a_cut_off_leader(&mut c, "first", "old");
+
+    // The partition heals, and the old leader learns that its put was
+    // committed. Just then, before its report reaches the new leader, the
+    // client writes the key again and is told.
+    c.run_losing(ms(3000), reports_owed);
+    assert_eq!(c.node(0).last_applied(), c.node(leader).last_applied());
+    assert_eq!(c.node(0).pending_requests(), 1, "owes the first put");
+    c.put(leader, "second", "k", "new");
+    c.run_losing(ms(100), reports_owed);
+    assert_eq!(
+        c.answers("second"),
+        vec![(id(leader), Answer::Committed("new".into()))]
+    );
+
+    // The report arrives with the old leader's answer to the new leader's
+    // next probe: its answers have all been lost for over six seconds, so
+    // that may take a long-silence probe interval (four seconds). An `ok`
+    // for the first put now would make the client believe "old" is
+    // current, so nobody sends one.
+    c.run(ms(5000));
+    assert!(c.answers("first").is_empty(), "{:?}", c.answers("first"));
+    assert_eq!(c.node(0).pending_requests(), 0, "handed over");
+}
+
+#[test]
+fn an_old_leader_does_not_answer_a_put_that_a_later_answered_put_overtook() {
+    let mut c = Cluster::led_by_0(5);
+    let leader = put_stranded_by_a_cut_off_leader(&mut c, "first", "old");
+
+    // The client writes the key again through the new leader, and is told.
+    c.put(leader, "second", "k", "new");
+    c.run_with(ms(100), &[0]);
+    assert_eq!(
+        c.answers("second"),
+        vec![(id(leader), Answer::Committed("new".into()))]
+    );
+
+    // Healed, the old leader learns that both are committed. An `ok` for
+    // the first now would make the client believe "old" is current, so it
+    // stays unanswered.
+    c.run(ms(3000));
+    assert_eq!(c.node(0).last_applied(), c.node(leader).last_applied());
+    assert!(c.answers("first").is_empty(), "{:?}", c.answers("first"));
+    assert_eq!(c.node(0).pending_requests(), 0);
+}
