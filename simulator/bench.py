@@ -14,11 +14,19 @@ was); and two ratios:
 
 - msgs/floor: median messages over the minimum-traffic floor
   requests x replicas x (1 - mix) x 0.5;
-- lat/floor: median latency over the median latency of a responder with
-  no consensus (two trips for a get, four for a put) on the same
-  configuration in the same benchmark run: target/release/floor_responder (Rust,
-  like the replica, so both pay the same cost per message; `make` builds
-  it), or simulator/floor_replica.py where that is missing.
+- lat/floor: median latency over the floor: the median latency of a
+  responder with no consensus (two trips for a get, four for a put) on
+  the same configuration in the same benchmark run:
+  target/release/floor_responder (Rust, like the replica, so both pay the
+  same cost per message; `make` builds it), or simulator/floor_replica.py
+  where that is missing.
+
+One run's median latency moves by about a tenth from seed to seed, the
+floor responder's more than the replica's. So the floor responder runs
+`--floor-runs` times per test (default 3), each time just before the
+replica's run with the same seed, and the floor is the median of those
+runs' medians: the two are measured over the same stretch of the
+machine's time, and one unlucky floor run does not move the ratio.
 
 With --results, the replica is not run again: the table summarizes the
 given `./run --json` files (each test's runs grouped by name), and only
@@ -57,6 +65,8 @@ def one_run(cfg, replica, seed):
 
 
 def summarize(cfg, results, floor_latency):
+    """One table row from a test's runs; `floor_latency` is the floor in
+    seconds (None when the floor responder was not run)."""
     stats = [r["stats"] for r in results]
     passed = [r for r in results if r["passed"]]
     row = {"name": cfg.name, "runs": len(results), "passed": len(passed)}
@@ -76,6 +86,12 @@ def summarize(cfg, results, floor_latency):
     row["floor_latency"] = floor_latency
     row["lat_ratio"] = row["median_latency"] / floor_latency if floor_latency else float("nan")
     return row
+
+
+def floor_median(floors):
+    """The floor: the median of the floor runs' median latencies, or None
+    if none ran."""
+    return statistics.median(floors) if floors else None
 
 
 HEADER = ("test", "pass", "msgs med/max", "fail med/max", "dup med/max", "lat ms",
@@ -114,6 +130,8 @@ def main():
     p.add_argument("--only", help="comma-separated test names")
     p.add_argument("--no-floor", action="store_true", help="skip the floor responder runs")
     p.add_argument("--floor", default=FLOOR, help=f"the floor responder (default {os.path.relpath(FLOOR)})")
+    p.add_argument("--floor-runs", type=int, default=3,
+                   help="floor responder runs per test, the floor being their median (default 3)")
     p.add_argument("--pause", type=float, default=1.0, help="seconds between runs (default 1)")
     p.add_argument("--markdown", action="store_true")
     p.add_argument("--results", nargs="+", metavar="RUN.json",
@@ -131,28 +149,41 @@ def main():
                 recorded.setdefault(result["name"], []).append(result)
     if args.results:
         configs = [c for c in configs if c.name in recorded]
+    if args.floor_runs < 1:
+        p.error("--floor-runs must be at least 1")
+    floor_runs = 0 if args.no_floor else args.floor_runs
     rows = []
     started = time.time()
     for cfg in configs:
-        floor = None
-        if not args.no_floor:
-            floor = one_run(cfg, args.floor, seed=1)["stats"]["median_latency"]
-            print(f"  {cfg.name} floor: {floor * 1000:.3f} ms", file=sys.stderr, flush=True)
+        floors = []
+
+        def run_floor(seed):
+            floors.append(one_run(cfg, args.floor, seed=seed)["stats"]["median_latency"])
+            print(f"  {cfg.name} floor (seed {seed}): {floors[-1] * 1000:.3f} ms", file=sys.stderr, flush=True)
             time.sleep(args.pause)
+
         if args.results:
-            rows.append(summarize(cfg, recorded[cfg.name], floor))
+            for i in range(floor_runs):
+                run_floor(1000 + i)
+            rows.append(summarize(cfg, recorded[cfg.name], floor_median(floors)))
             continue
         results = []
-        for i in range(args.k):
+        for i in range(max(args.k, floor_runs)):
+            if i < floor_runs:
+                run_floor(1000 + i)
+            if i >= args.k:
+                continue
             results.append(one_run(cfg, args.replica, seed=1000 + i))
             verdict = "pass" if results[-1]["passed"] else "FAIL: " + "; ".join(results[-1]["errors"])[:200]
             print(f"  {cfg.name} run {i + 1}/{args.k}: {verdict}", file=sys.stderr, flush=True)
             time.sleep(args.pause)
-        rows.append(summarize(cfg, results, floor))
+        rows.append(summarize(cfg, results, floor_median(floors)))
     if args.results:
-        print(f"# runs from {' '.join(args.results)}, floor measured in {time.time() - started:.0f} s")
+        print(f"# runs from {' '.join(args.results)}, floor measured {floor_runs} times a test "
+              f"in {time.time() - started:.0f} s")
     else:
-        print(f"# {args.k} runs per test, {time.time() - started:.0f} s, replica {args.replica}")
+        print(f"# {args.k} runs per test and {floor_runs} of the floor responder, "
+              f"{time.time() - started:.0f} s, replica {args.replica}")
     print_table(rows, args.markdown)
     return 0
 
