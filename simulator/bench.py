@@ -88,6 +88,24 @@ def summarize(cfg, results, floor_latency):
     return row
 
 
+FIRST_SEED = 1000
+
+
+def schedule(k, floor_runs):
+    """The runs of one test, in order: ("floor" or "replica", seed).
+
+    The replica's runs take seeds FIRST_SEED, FIRST_SEED + 1, ...; the
+    floor responder's run with a seed comes just before the replica's
+    with the same seed, so that the two see the machine alike."""
+    runs = []
+    for i in range(max(k, floor_runs)):
+        if i < floor_runs:
+            runs.append(("floor", FIRST_SEED + i))
+        if i < k:
+            runs.append(("replica", FIRST_SEED + i))
+    return runs
+
+
 def floor_median(floors):
     """The floor: the median of the floor runs' median latencies, or None
     if none ran."""
@@ -155,28 +173,18 @@ def main():
     rows = []
     started = time.time()
     for cfg in configs:
-        floors = []
-
-        def run_floor(seed):
-            floors.append(one_run(cfg, args.floor, seed=seed)["stats"]["median_latency"])
-            print(f"  {cfg.name} floor (seed {seed}): {floors[-1] * 1000:.3f} ms", file=sys.stderr, flush=True)
+        floors, results = [], []
+        for who, seed in schedule(0 if args.results else args.k, floor_runs):
+            if who == "floor":
+                floors.append(one_run(cfg, args.floor, seed=seed)["stats"]["median_latency"])
+                print(f"  {cfg.name} floor (seed {seed}): {floors[-1] * 1000:.3f} ms", file=sys.stderr, flush=True)
+            else:
+                results.append(one_run(cfg, args.replica, seed=seed))
+                verdict = "pass" if results[-1]["passed"] else "FAIL: " + "; ".join(results[-1]["errors"])[:200]
+                print(f"  {cfg.name} run {len(results)}/{args.k}: {verdict}", file=sys.stderr, flush=True)
             time.sleep(args.pause)
-
         if args.results:
-            for i in range(floor_runs):
-                run_floor(1000 + i)
-            rows.append(summarize(cfg, recorded[cfg.name], floor_median(floors)))
-            continue
-        results = []
-        for i in range(max(args.k, floor_runs)):
-            if i < floor_runs:
-                run_floor(1000 + i)
-            if i >= args.k:
-                continue
-            results.append(one_run(cfg, args.replica, seed=1000 + i))
-            verdict = "pass" if results[-1]["passed"] else "FAIL: " + "; ".join(results[-1]["errors"])[:200]
-            print(f"  {cfg.name} run {i + 1}/{args.k}: {verdict}", file=sys.stderr, flush=True)
-            time.sleep(args.pause)
+            results = recorded[cfg.name]
         rows.append(summarize(cfg, results, floor_median(floors)))
     if args.results:
         print(f"# runs from {' '.join(args.results)}, floor measured {floor_runs} times a test "

@@ -1,0 +1,53 @@
+"""How simulator/bench.py orders its runs and turns them into a row."""
+
+import math
+import types
+import unittest
+
+from simulator.bench import FIRST_SEED, cells, floor_median, schedule, summarize
+
+
+def run(total_msgs, median_latency, passed=True):
+    stats = {"total_msgs": total_msgs, "failures": 0, "duplicates": 0,
+             "median_latency": median_latency, "put_time_to_ok": {"p90": 0.001}}
+    tiers = {"total_msgs": 0, "failures": 1, "duplicates": 1, "median_latency": 0}
+    return {"stats": stats, "passed": passed, "tiers": tiers}
+
+
+class ScheduleTests(unittest.TestCase):
+    def test_each_floor_run_comes_just_before_the_replicas_run_with_its_seed(self):
+        s = FIRST_SEED
+        self.assertEqual(schedule(4, 2), [("floor", s), ("replica", s), ("floor", s + 1),
+                                          ("replica", s + 1), ("replica", s + 2), ("replica", s + 3)])
+
+    def test_floor_runs_beyond_the_replicas_still_run(self):
+        self.assertEqual(schedule(1, 3), [("floor", FIRST_SEED), ("replica", FIRST_SEED),
+                                          ("floor", FIRST_SEED + 1), ("floor", FIRST_SEED + 2)])
+
+    def test_summarizing_recorded_runs_runs_only_the_floor(self):
+        self.assertEqual([who for who, _ in schedule(0, 3)], ["floor"] * 3)
+        self.assertEqual(schedule(2, 0), [("replica", FIRST_SEED), ("replica", FIRST_SEED + 1)])
+
+
+class SummaryTests(unittest.TestCase):
+    cfg = types.SimpleNamespace(name="simple-2", requests=500, replicas=5, mix=0.2)
+
+    def test_the_floor_is_the_median_of_the_floor_runs(self):
+        self.assertEqual(floor_median([0.0003, 0.0005, 0.0004]), 0.0004)
+        self.assertIsNone(floor_median([]))
+
+    def test_ratios_are_over_the_traffic_floor_and_the_latency_floor(self):
+        row = summarize(self.cfg, [run(1200, 0.0006), run(1300, 0.0004), run(1250, 0.0005)], 0.0004)
+        self.assertEqual(row["total_msgs"], (1250, 1300))
+        self.assertAlmostEqual(row["msg_ratio"], 1250 / 1000)
+        self.assertAlmostEqual(row["lat_ratio"], 0.0005 / 0.0004)
+        self.assertEqual(row["tiers"][0], (0, 3))
+
+    def test_without_a_floor_the_ratio_is_not_a_number_and_the_cell_a_dash(self):
+        row = summarize(self.cfg, [run(1200, 0.0006)], None)
+        self.assertTrue(math.isnan(row["lat_ratio"]))
+        self.assertEqual(cells(row)[9], "-")
+
+
+if __name__ == "__main__":
+    unittest.main()
