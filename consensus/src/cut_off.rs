@@ -9,7 +9,7 @@
 //! replica and the majority side may have elected a leader long before.
 //! (Before the rules below, the slowest puts of the canonical
 //! hard-partition tests took 4.3-5.9 s, and one put in ten in
-//! partition-4 took 1.4 s or more; see the README's performance table.)
+//! partition-4 took 1.4 s or more; see simulator/RESULTS.md.)
 //!
 //! ## The evidence
 //!
