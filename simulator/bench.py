@@ -155,6 +155,8 @@ def main():
     p.add_argument("--results", nargs="+", metavar="RUN.json",
                    help="summarize these ./run --json files instead of running the replica")
     args = p.parse_args()
+    if args.floor_runs < 1:
+        p.error("--floor-runs must be at least 1")
     processes.install_handlers()
     configs = [load(path) for path in ordered_configs(args.configs)]
     if args.only:
@@ -167,8 +169,6 @@ def main():
                 recorded.setdefault(result["name"], []).append(result)
     if args.results:
         configs = [c for c in configs if c.name in recorded]
-    if args.floor_runs < 1:
-        p.error("--floor-runs must be at least 1")
     floor_runs = 0 if args.no_floor else args.floor_runs
     rows = []
     started = time.time()
