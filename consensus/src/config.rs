@@ -287,6 +287,7 @@ impl Config {
             long_silence_after: self.long_silence_after,
             long_silent_probe: self.long_silent_probe_interval,
             commit: 0,
+            majority_quiet: false,
         }
     }
 

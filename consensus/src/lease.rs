@@ -45,7 +45,7 @@
 //! newer term from the first answer that reaches it, or steps down one
 //! election timeout after a request arrives.
 
-use crate::progress::Pacing;
+use crate::progress::{majority_went_quiet, Pacing};
 use crate::replica::{Replica, Role};
 use crate::request::Operation;
 use statemachine::StateMachine;
@@ -131,11 +131,19 @@ impl<SM: StateMachine> Replica<SM> {
     /// The clocks for contacting followers. While idle the leader contacts
     /// them only every idle heartbeat interval, and says so in each contact
     /// (`build_append`, from the one before on: `announces_idle`) so that
-    /// they wait longer for it.
+    /// they wait longer for it. Followers that went quiet together, as a
+    /// partition's far side does, are probed rather than resent to
+    /// (`progress.rs`, "A majority gone quiet at once").
     pub(crate) fn pacing(&self) -> Pacing {
+        let needed = self.cfg.cluster_size() + 1 - self.cfg.quorum();
         Pacing {
             idle_from: self.idle_from(),
             commit: self.commit,
+            majority_quiet: majority_went_quiet(
+                self.progress.values(),
+                needed,
+                self.cfg.silent_after,
+            ),
             ..self.cfg.pacing()
         }
     }

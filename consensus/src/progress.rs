@@ -23,6 +23,29 @@
 //! request from one of its followers with an immediate contact
 //! (`election.rs`).
 //!
+//! ## A majority gone quiet at once
+//!
+//! A leader cut off in a partition's minority hears nothing more from
+//! every follower on the far side, all from the same moment. Each of them
+//! holds up the commit, so each would keep the short retransmission
+//! backoff (see [`RETRIES_BEFORE_PROBING_UNCOMMITTED`]) until
+//! check-quorum deposes the leader an election timeout later: about ten
+//! resends to each in that second, none of which can arrive. So when as
+//! many followers as would leave the leader short of a majority (three in
+//! a cluster of five) have each missed more than
+//! [`RETRIES_BEFORE_PROBING`] retransmissions, and went quiet (left a
+//! message unanswered for the first time since their last answer) within
+//! `silent_after` of one another, those followers are probed as
+//! [`probably_down`](Progress::probably_down), commit or no commit
+//! ([`majority_went_quiet`]). Followers that went quiet long before, such
+//! as a replica killed earlier, do not count towards it: what it looks
+//! for is the partition's signature, a majority falling silent together.
+//! Loss seldom fakes it: three of four live followers each missing three
+//! round trips in a row comes about once in a million stalled batches at
+//! 10% loss, but about once in a hundred at 30%. The price then is a
+//! resend a heartbeat interval later rather than sooner, for a commit
+//! that was waiting for them anyway.
+//!
 //! ## What the election already told
 //!
 //! A new leader starts out knowing nothing of its followers' logs, but it
@@ -86,6 +109,35 @@ pub(crate) struct Pacing {
     /// The leader's commit index: a follower sent entries beyond it keeps
     /// the short retransmission backoff longer.
     pub commit: u64,
+    /// Enough followers went quiet together to leave the leader short of
+    /// a majority ([`majority_went_quiet`]): those that did are probed
+    /// as probably down even though the commit waits for them.
+    pub majority_quiet: bool,
+}
+
+/// True when at least `needed` followers heard from in this term have
+/// each missed more than [`RETRIES_BEFORE_PROBING`] retransmissions and
+/// went quiet within `together` of the last of them to do so (see the
+/// module docs, "A majority gone quiet at once"). Depends on no clock
+/// reading, like every other input to [`Pacing`].
+pub(crate) fn majority_went_quiet<'a>(
+    followers: impl IntoIterator<Item = &'a Progress>,
+    needed: usize,
+    together: Duration,
+) -> bool {
+    let quiet_since: Vec<Duration> = followers
+        .into_iter()
+        .filter(|p| p.retries > RETRIES_BEFORE_PROBING && !p.missed_election)
+        .filter_map(|p| p.unanswered_since)
+        .collect();
+    let Some(&latest) = quiet_since.iter().max() else {
+        return false;
+    };
+    let quiet_together = quiet_since
+        .iter()
+        .filter(|&&since| since.saturating_add(together) >= latest)
+        .count();
+    quiet_together >= needed
 }
 
 /// One follower, as its leader tracks it.
@@ -99,6 +151,10 @@ pub(crate) struct Progress {
     pub unacked_since: Option<Duration>,
     /// Since when a message that asked for a response has gone unanswered.
     pub awaiting_since: Option<Duration>,
+    /// The same, but kept through a pardon (`catch_up.rs`): when the
+    /// follower went quiet, for telling followers that went quiet
+    /// together ([`majority_went_quiet`]).
+    pub unanswered_since: Option<Duration>,
     /// The leader-clock send time of the latest message it answered. A
     /// response proves the follower heard from this leader at or after
     /// that time.
@@ -135,6 +191,7 @@ impl Progress {
             last_sent: None,
             unacked_since: None,
             awaiting_since: None,
+            unanswered_since: None,
             confirmed_contact: None,
             last_response: None,
             retries: 0,
@@ -153,6 +210,13 @@ impl Progress {
             missed_election: true,
             ..Progress::new(last_index)
         }
+    }
+
+    /// True when a missing answer may be overlooked (`catch_up.rs`): none
+    /// was yet since its last answer, it has been heard from in this term,
+    /// and it missed fewer than [`RETRIES_BEFORE_PROBING`] resends.
+    pub fn pardonable(&self) -> bool {
+        !self.pardoned && !self.missed_election && self.retries < RETRIES_BEFORE_PROBING
     }
 
     /// True when nothing was sent for `interval`.
@@ -222,6 +286,9 @@ impl Progress {
     /// leader's election is taken for down from the start, unless the
     /// commit waits for it.
     pub fn probably_down(&self, pacing: Pacing) -> bool {
+        if pacing.majority_quiet && self.retries > RETRIES_BEFORE_PROBING {
+            return true;
+        }
         let commit_waits = self.sent_uncommitted(pacing.commit);
         if self.missed_election && !commit_waits {
             return true;
@@ -300,9 +367,8 @@ impl Progress {
         if quiet {
             return;
         }
-        if self.awaiting_since.is_none() {
-            self.awaiting_since = Some(now);
-        }
+        self.awaiting_since.get_or_insert(now);
+        self.unanswered_since.get_or_insert(now);
         if carried_entries {
             self.entries_sent_at = Some(now);
             if self.unacked_since.is_none() {
@@ -315,6 +381,7 @@ impl Progress {
     pub fn record_response(&mut self, now: Duration, sent_at: Duration) {
         self.last_response = Some(now);
         self.awaiting_since = None;
+        self.unanswered_since = None;
         self.retries = 0;
         self.pardoned = false;
         self.missed_election = false;
@@ -371,5 +438,90 @@ impl Progress {
         } else {
             Some(now)
         };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ms(n: u64) -> Duration {
+        Duration::from_millis(n)
+    }
+
+    /// A follower that went quiet at `since` and has missed `retries`
+    /// resends since.
+    fn quiet(since: u64, retries: u32) -> Progress {
+        Progress {
+            awaiting_since: Some(ms(since)),
+            unanswered_since: Some(ms(since)),
+            retries,
+            ..Progress::new(10)
+        }
+    }
+
+    #[test]
+    fn a_majority_went_quiet_only_when_enough_followers_fell_silent_together() {
+        let window = ms(1200);
+        let answering = Progress::new(10);
+        let three_at_once = [
+            quiet(100, 3),
+            quiet(101, 4),
+            quiet(103, 3),
+            answering.clone(),
+        ];
+        assert!(majority_went_quiet(&three_at_once, 3, window));
+
+        // Two quiet are not enough in a cluster of five.
+        let two = [
+            quiet(100, 3),
+            quiet(101, 3),
+            answering.clone(),
+            answering.clone(),
+        ];
+        assert!(!majority_went_quiet(&two, 3, window));
+
+        // One that has missed only two resends may still be unlucky.
+        let one_unlucky = [
+            quiet(100, 3),
+            quiet(101, 3),
+            quiet(102, 2),
+            answering.clone(),
+        ];
+        assert!(!majority_went_quiet(&one_unlucky, 3, window));
+
+        // A follower down for seconds (a killed replica) is no part of
+        // two that went quiet just now.
+        let one_long_gone = [quiet(100, 9), quiet(5000, 3), quiet(5002, 3), answering];
+        assert!(!majority_went_quiet(&one_long_gone, 3, window));
+    }
+
+    #[test]
+    fn followers_that_went_quiet_together_are_probed_though_the_commit_waits() {
+        let pacing = Pacing {
+            commit: 5,
+            ..crate::Config::new(wire::NodeId(0), vec![wire::NodeId(1)]).pacing()
+        };
+        let mut p = quiet(100, 3);
+        p.cursor.sent(10);
+        assert!(p.sent_uncommitted(pacing.commit));
+        assert!(!p.probably_down(pacing), "the commit waits: resend soon");
+        let quiet_majority = Pacing {
+            majority_quiet: true,
+            ..pacing
+        };
+        assert!(p.probably_down(quiet_majority));
+        assert!(!quiet(100, 2).probably_down(quiet_majority));
+    }
+
+    #[test]
+    fn a_follower_that_missed_two_resends_is_not_pardoned() {
+        assert!(quiet(100, 1).pardonable());
+        assert!(!quiet(100, 2).pardonable());
+        let pardoned = Progress {
+            pardoned: true,
+            ..quiet(100, 0)
+        };
+        assert!(!pardoned.pardonable());
     }
 }

@@ -284,3 +284,44 @@ fn a_cut_off_follower_is_probed_rarely_and_contacted_at_once_when_it_asks_for_vo
     let caught_up = c.node(4).log().last_index() == c.node(0).log().last_index();
     assert!(caught_up, "it catches up without waiting for a probe");
 }
+
+#[test]
+fn a_leader_cut_off_in_a_minority_probes_the_far_side_instead_of_resending() {
+    let mut c = Cluster::led_by_0(5);
+    let far_side = [2, 3, 4];
+    let sends_to = |c: &Cluster, n: u16| {
+        c.sent
+            .iter()
+            .filter(|m| m.src == id(0) && is_append(m) && reached_by(m).contains(&id(n)))
+            .count()
+    };
+
+    // A partition leaves the leader with follower 1 alone, and clients
+    // still reach it: a put arrives every 100 ms for the next second,
+    // until just before check-quorum would depose it.
+    c.sent.clear();
+    for i in 0..10 {
+        c.put(0, &format!("p{i}"), "k", &format!("v{i}"));
+        c.run_with(ms(100), &far_side);
+    }
+    assert_eq!(c.leaders(), vec![id(0)], "not yet deposed");
+    assert!(c.answers("p0").is_empty(), "nothing can commit");
+
+    // The three went quiet together: after three missed resends each is
+    // only probed, once a heartbeat interval (six sends in the second),
+    // not resent to at the doubling pace (2, 4, 8 ... 256 ms: ten).
+    for n in far_side {
+        let sends = sends_to(&c, n);
+        assert!(sends <= 6, "{sends} sends to {n} in a second");
+    }
+    // Follower 1 still answers, and gets every put.
+    assert_eq!(c.node(1).log().last_index(), c.node(0).log().last_index());
+
+    // Healed, every put is answered once: committed, or redirected by a
+    // leader that check-quorum deposed in the meantime.
+    c.run(ms(5000));
+    for i in 0..10 {
+        let answered = c.answers(&format!("p{i}"));
+        assert_eq!(answered.len(), 1, "p{i}: {answered:?}");
+    }
+}
