@@ -1,5 +1,6 @@
 //! Availability benchmark: how long a cluster of five goes without a
-//! leader after one fault, and how many vote messages the elections cost.
+//! leader after one fault, how many vote messages the elections cost,
+//! and how many messages the fault's first seconds cost in all.
 //!
 //!     cargo bench -p simtest --bench elections
 //!
@@ -10,12 +11,19 @@
 //! default timers. "Leaderless" is the time from the fault to the first
 //! replica leading a newer term; "votes" counts every vote request and
 //! answer, real or pre-vote, sent from the fault to the end of the run
-//! (the rounds of a minority cut off included). The simulation is
+//! (the rounds of a minority cut off included); "msgs" counts every
+//! message between replicas sent in the three seconds from the fault on
+//! (the isolated leader's whole partition). The simulation is
 //! deterministic: the same seeds print the same numbers on any machine,
 //! so two builds compare exactly.
 
 use simtest::scenario::ONE_FAULT_AT as FAULT_AT;
 use simtest::{run_scenario, Outcome, Scenario};
+use std::time::Duration;
+
+/// How long after the fault "msgs" counts: the isolated leader's
+/// partition.
+const FAULT_WINDOW: Duration = Duration::from_secs(3);
 
 fn percentile(sorted: &[u64], q: f64) -> u64 {
     if sorted.is_empty() {
@@ -29,6 +37,7 @@ fn percentile(sorted: &[u64], q: f64) -> u64 {
 struct Row {
     leaderless_ms: Vec<u64>,
     votes: Vec<u64>,
+    messages: Vec<u64>,
     never_recovered: usize,
     violations: usize,
 }
@@ -43,6 +52,22 @@ fn measure(outcome: &Outcome, row: &mut Row) {
     }
     let votes = outcome.vote_messages.iter().filter(|&&t| t >= FAULT_AT);
     row.votes.push(votes.count() as u64);
+    let window = FAULT_AT..FAULT_AT + FAULT_WINDOW;
+    let messages = outcome
+        .replica_messages
+        .iter()
+        .filter(|t| window.contains(t));
+    row.messages.push(messages.count() as u64);
+}
+
+/// `med/p90/max` of sorted values.
+fn spread(sorted: &[u64]) -> String {
+    format!(
+        "{}/{}/{}",
+        percentile(sorted, 0.5),
+        percentile(sorted, 0.9),
+        sorted.last().copied().unwrap_or(0)
+    )
 }
 
 fn main() {
@@ -56,12 +81,13 @@ fn main() {
         ("leader isolated", Scenario::isolated_leader),
     ];
     println!(
-        "{:<16} {:>5} {:>6}  {:>27}  {:>16}  {:>5} {:>5}",
+        "{:<16} {:>5} {:>6}  {:>27}  {:>16}  {:>15}  {:>5} {:>5}",
         "fault",
         "loss",
         "seeds",
         "leaderless ms med/p90/p99/max",
         "votes med/p90/max",
+        "msgs med/p90/max",
         "stuck",
         "viol"
     );
@@ -70,6 +96,7 @@ fn main() {
             let mut row = Row {
                 leaderless_ms: Vec::new(),
                 votes: Vec::new(),
+                messages: Vec::new(),
                 never_recovered: 0,
                 violations: 0,
             };
@@ -78,10 +105,10 @@ fn main() {
             }
             row.leaderless_ms.sort_unstable();
             row.votes.sort_unstable();
+            row.messages.sort_unstable();
             let l = &row.leaderless_ms;
-            let v = &row.votes;
             println!(
-                "{:<16} {:>4.0}% {:>6}  {:>27}  {:>16}  {:>5} {:>5}",
+                "{:<16} {:>4.0}% {:>6}  {:>27}  {:>16}  {:>15}  {:>5} {:>5}",
                 name,
                 drop * 100.0,
                 seeds,
@@ -92,12 +119,8 @@ fn main() {
                     percentile(l, 0.99),
                     l.last().copied().unwrap_or(0)
                 ),
-                format!(
-                    "{}/{}/{}",
-                    percentile(v, 0.5),
-                    percentile(v, 0.9),
-                    v.last().copied().unwrap_or(0)
-                ),
+                spread(&row.votes),
+                spread(&row.messages),
                 row.never_recovered,
                 row.violations
             );

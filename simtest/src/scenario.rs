@@ -313,6 +313,8 @@ pub struct Outcome {
     pub leaders_elected: Vec<Duration>,
     /// When each vote request or vote answer (real or pre-vote) was sent.
     pub vote_messages: Vec<Duration>,
+    /// When each message between replicas, of any kind, was sent.
+    pub replica_messages: Vec<Duration>,
     /// Puts answered twice because a leader vouched for them (see the
     /// `consensus` crate's `unconfirmed.rs`).
     pub duplicates: usize,
@@ -435,6 +437,7 @@ impl World {
         let log_changed = before.0 != after.0 || before.1 != after.1;
         let deadline = r.next_deadline();
         for msg in out.messages {
+            self.outcome.replica_messages.push(now);
             if matches!(msg.body, Body::VoteRequest(_) | Body::VoteResponse(_)) {
                 self.outcome.vote_messages.push(now);
             }
