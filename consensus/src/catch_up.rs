@@ -33,14 +33,7 @@
 //! is also how a follower that went down is probed until it comes back.
 //! Nor is a follower that has not answered since it missed its leader's
 //! election pardoned: it has never been heard from in this term
-//! (`progress.rs`, "What the election already told"). Nor one that left
-//! its last two resends unanswered as well: under 10% loss a live
-//! follower misses three round trips in a row less than once in a
-//! hundred times, while a follower a partition just cut off gets there
-//! within milliseconds, and pardoned it would head the next relay chain
-//! and break it (two resends and the put's wait, seen in the canonical
-//! hard-partition tests). It is retransmitted to instead, and soon
-//! probed as probably down (`progress.rs`).
+//! (`progress.rs`, "What the election already told").
 //!
 //! Safety is untouched: only the timing of sends to one follower changes,
 //! for entries whose commit no longer depends on it.
@@ -64,7 +57,7 @@ impl<SM: StateMachine> Replica<SM> {
             }
             let due = p.retransmit_due(now, pacing);
             let all_sent_committed = !p.sent_uncommitted(commit);
-            if due && all_sent_committed && p.pardonable() {
+            if due && all_sent_committed && !p.pardoned && !p.missed_election {
                 p.cursor.rewind();
                 p.unacked_since = None;
                 p.awaiting_since = None;
