@@ -132,22 +132,24 @@ pub(crate) struct Pacing {
 /// went quiet within `together` of the last of them to do so (see the
 /// module docs, "A majority gone quiet at once"). Depends on no clock
 /// reading, like every other input to [`Pacing`].
-pub(crate) fn majority_went_quiet<'a>(
-    followers: impl IntoIterator<Item = &'a Progress>,
-    needed: usize,
-    together: Duration,
-) -> bool {
-    let quiet_since: Vec<Duration> = followers
+///
+/// The leader asks this every time it reads its [`Pacing`], about once a
+/// millisecond while a commit waits, so it walks the followers twice
+/// rather than collect them.
+pub(crate) fn majority_went_quiet<'a, I>(followers: I, needed: usize, together: Duration) -> bool
+where
+    I: IntoIterator<Item = &'a Progress>,
+    I::IntoIter: Clone,
+{
+    let quiet_since = followers
         .into_iter()
         .filter(|p| p.retries > RETRIES_BEFORE_QUIET_TOGETHER && !p.missed_election)
-        .filter_map(|p| p.unanswered_since)
-        .collect();
-    let Some(&latest) = quiet_since.iter().max() else {
+        .filter_map(|p| p.unanswered_since);
+    let Some(latest) = quiet_since.clone().max() else {
         return false;
     };
     let quiet_together = quiet_since
-        .iter()
-        .filter(|&&since| since.saturating_add(together) >= latest)
+        .filter(|&since| since.saturating_add(together) >= latest)
         .count();
     quiet_together >= needed
 }
