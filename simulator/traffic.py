@@ -16,7 +16,7 @@ included, by what it does:
 - an answer to an append, accepted or rejected;
 - pre-vote and vote requests and their answers.
 
-Then by phase: the stretches between the configuration's events, each
+Each kind also shows how many of its messages a partition cut. Then by phase: the stretches between the configuration's events, each
 with its messages and how many of them a partition cut. Counts are means
 per run. With --brief, one line per configuration instead: its messages
 by group of kinds (chains, direct appends with entries, quiet batches
@@ -124,17 +124,19 @@ class CountingSimulation(Simulation):
 
 
 def tally(routed, events):
-    """Counts by kind, by phase, and cut by a partition per phase."""
+    """Counts by kind and by phase, and of each how many a partition cut."""
     by_kind = Counter()
     by_phase = Counter()
+    cut_by_kind = Counter()
     cut_by_phase = Counter()
     for t, kind, cut in routed:
         phase = phase_of(t, events)
         by_kind[kind] += 1
         by_phase[phase] += 1
         if cut:
+            cut_by_kind[kind] += 1
             cut_by_phase[phase] += 1
-    return by_kind, by_phase, cut_by_phase
+    return by_kind, by_phase, cut_by_kind, cut_by_phase
 
 
 def parse_seeds(text):
@@ -164,6 +166,7 @@ class Measured:
         self.runs = runs
         self.kinds = Counter()
         self.phases = Counter()
+        self.cut_kinds = Counter()
         self.cut = Counter()
         # Phase index -> [time, event, partitions, of them with the leader
         # cut off]: phases differ between seeds only in where the leader
@@ -171,9 +174,10 @@ class Measured:
         self.labels = {}
 
     def add(self, sim):
-        by_kind, by_phase, cut_by_phase = tally(sim.routed, sim.events_seen)
+        by_kind, by_phase, cut_by_kind, cut_by_phase = tally(sim.routed, sim.events_seen)
         self.kinds.update(by_kind)
         self.phases.update(by_phase)
+        self.cut_kinds.update(cut_by_kind)
         self.cut.update(cut_by_phase)
         for i, (at, event, cut_off) in enumerate(sim.events_seen, start=1):
             label = self.labels.setdefault(i, [at, event, 0, 0])
@@ -197,10 +201,11 @@ def measure(cfg, replica, seeds):
 def print_tables(m):
     """The full report of one configuration: by kind, then by phase."""
     total = sum(m.kinds.values())
-    print(f"{'kind':<26} {'per run':>8} {'share':>6}")
+    print(f"{'kind':<26} {'per run':>8} {'share':>6} {'cut':>6}")
     for kind in KINDS + sorted(k for k in m.kinds if k not in KINDS):
         if m.kinds[kind]:
-            print(f"{kind:<26} {m.kinds[kind] / m.runs:>8.1f} {m.kinds[kind] / total:>6.1%}")
+            print(f"{kind:<26} {m.kinds[kind] / m.runs:>8.1f} {m.kinds[kind] / total:>6.1%}"
+                  f" {m.cut_kinds[kind] / m.runs:>6.1f}")
     print()
     print(f"{'from s':>7}  {'phase':<40} {'per run':>8} {'cut':>6}")
     for phase in sorted(set(m.phases) | set(m.labels) | {0}):

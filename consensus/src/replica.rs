@@ -71,6 +71,12 @@ pub struct Replica<SM: StateMachine> {
     /// Election rounds lost in a row without hearing from a leader; they
     /// lengthen the next election timeout (`election.rs`).
     pub(crate) lost_rounds: u32,
+    /// When the current vote round and the one before it started; a
+    /// cut-off replica asks again only the peers it has heard from since
+    /// the one before (`election.rs`).
+    pub(crate) round_starts: [Option<Duration>; 2],
+    /// When each peer was last heard from, by any message.
+    pub(crate) last_heard: BTreeMap<NodeId, Duration>,
 
     // Leader state.
     pub(crate) progress: BTreeMap<NodeId, Progress>,
@@ -162,6 +168,8 @@ impl<SM: StateMachine> Replica<SM> {
             vote_retry_at: None,
             vote_retries: 0,
             lost_rounds: 0,
+            round_starts: [None, None],
+            last_heard: BTreeMap::new(),
             progress: BTreeMap::new(),
             busy_since: now,
             last_client_request: None,
@@ -195,6 +203,7 @@ impl<SM: StateMachine> Replica<SM> {
         if msg.src == self.cfg.id || !self.cfg.peers.contains(&msg.src) {
             return;
         }
+        self.last_heard.insert(msg.src, now);
         match msg.body {
             Body::VoteRequest(req) => self.on_vote_request(now, msg.src, req),
             Body::VoteResponse(resp) => self.on_vote_response(now, msg.src, resp),

@@ -1,6 +1,7 @@
 //! Election stories: winning, split votes, a vote refused to a staler log
 //! (§5.4.1), the pre-vote rehearsal, candidates asking silent voters again,
-//! a minority replica asking half as often, and a leader stepping down.
+//! a minority replica asking half as often and not again those it has not
+//! heard from, and a leader stepping down.
 
 mod common;
 
@@ -188,16 +189,51 @@ fn a_replica_cut_off_in_a_minority_asks_for_votes_half_as_often() {
         (3..=7).contains(&rounds),
         "{rounds} rounds in twenty seconds"
     );
-    // Every round asks the peers it cannot reach twice: once, and once
-    // more 5 ms later.
+    // Its first round asks the peers it cannot reach twice: once, and
+    // once more 5 ms later. That round leaves it cut off, and from then
+    // on it asks them once a round: it has heard nothing from them since.
     let asked_0 = vote_requests(&c, 4, 0);
-    assert_eq!(asked_0, 2 * rounds);
+    assert_eq!(asked_0, rounds + 1);
     assert_eq!(c.leaders(), vec![id(0)]);
 
     // Healed: it hears from the leader again (within a silent probe).
     c.run(ms(1_500));
     assert_eq!(c.node(4).leader(), Some(id(0)));
     assert_eq!(c.node(3).leader(), Some(id(0)));
+}
+
+#[test]
+fn a_cut_off_replica_asks_again_only_the_peers_it_has_heard_from_since() {
+    let mut c = Cluster::led_by_0(5);
+    c.crash(0);
+    // 4's first round reaches no one, though it asks everyone twice, so
+    // it takes itself for cut off.
+    c.time_out(4);
+    c.drop_where(|m| touches(m, 4));
+    c.time_out(4);
+    c.drop_where(|m| touches(m, 4));
+    c.time_out(4);
+    assert_eq!(c.node(4).role(), Role::PreCandidate);
+
+    // Then 1 campaigns too, and only its request to 4 gets through.
+    c.time_out(1);
+    c.deliver(|m| m.src == id(1) && m.dst == id(4));
+    c.drop_where(|_| true);
+
+    // 4's next round asks everyone once; no one answers.
+    c.sent.clear();
+    c.time_out(4);
+    let mut asked: Vec<u16> = c.sent.iter().map(|m| m.dst.0).collect();
+    asked.sort();
+    assert_eq!(asked, vec![0, 1, 2, 3]);
+    c.drop_where(|_| true);
+
+    // Asking again, it asks only 1: the others have said nothing since
+    // its last round started.
+    c.sent.clear();
+    c.time_out(4);
+    let asked: Vec<u16> = c.sent.iter().map(|m| m.dst.0).collect();
+    assert_eq!(asked, vec![1]);
 }
 
 #[test]

@@ -54,11 +54,12 @@ class PhaseTests(unittest.TestCase):
             (12.0, "append: entries, direct", True),
             (14.0, "chain: leader's send", False),
         ]
-        by_kind, by_phase, cut = tally(routed, self.EVENTS)
+        by_kind, by_phase, cut_by_kind, cut_by_phase = tally(routed, self.EVENTS)
         self.assertEqual(by_kind["append: entries, direct"], 2)
         self.assertEqual(by_kind["chain: leader's send"], 2)
         self.assertEqual(dict(by_phase), {0: 1, 1: 3, 2: 1})
-        self.assertEqual(dict(cut), {1: 2})
+        self.assertEqual(dict(cut_by_kind), {"append: entries, direct": 2})
+        self.assertEqual(dict(cut_by_phase), {1: 2})
 
 
 class MeasuredTests(unittest.TestCase):
