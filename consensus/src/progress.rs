@@ -67,6 +67,21 @@
 //! that is [`probably_down`](Progress::probably_down). A live peer whose
 //! answer was merely lost or late loses nothing but its first turn: it
 //! answers the new leader's first contact a trip later.
+//!
+//! Its silence counts from when the new leader, then a candidate or a
+//! follower, last heard anything from it, not from the new leader's
+//! first contact: a leader that died was last heard before the election
+//! timer that replaced it ran out, more than `silent_after` ago, so it is
+//! probed once a `silent_probe_interval` from the start; and a replica
+//! killed in an earlier term, silent for longer than
+//! `long_silence_after`, once a `long_silent_probe_interval`. Counted
+//! from the first contact, a dead leader drew a probe every heartbeat
+//! interval for another `silent_after`, and one dead for good, seconds
+//! of probes a second, again after every leader change. A peer never
+//! heard from at all is counted from the first contact, as before: at a
+//! cluster's first election a live peer may not have spoken yet, and
+//! counted silent since the start it would be contacted only once a
+//! second until it answered.
 
 use raft_log::Cursor;
 use std::time::Duration;
@@ -218,10 +233,12 @@ impl Progress {
     }
 
     /// A follower that did not answer the vote request of the round that
-    /// elected its leader (see the module docs).
-    pub fn new_unheard(last_index: u64) -> Self {
+    /// elected its leader, and has said nothing since `heard_last`, if
+    /// it was ever heard from (see the module docs).
+    pub fn new_unheard(last_index: u64, heard_last: Option<Duration>) -> Self {
         Progress {
             missed_election: true,
+            awaiting_since: heard_last,
             ..Progress::new(last_index)
         }
     }

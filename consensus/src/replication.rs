@@ -70,7 +70,7 @@ impl<SM: StateMachine> Replica<SM> {
                 let progress = if heard.contains(&p) {
                     Progress::new(last)
                 } else {
-                    Progress::new_unheard(last)
+                    Progress::new_unheard(last, self.last_heard.get(&p).copied())
                 };
                 (p, progress)
             })

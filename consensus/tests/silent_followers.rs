@@ -1,6 +1,7 @@
 //! Silent follower stories: resending to only as many followers as the
 //! commit needs, probing silent or cut-off ones, pardoning one once, and a
-//! new leader choosing the voters it heard.
+//! new leader choosing the voters it heard and counting the others' silence
+//! from when it last heard them.
 
 mod common;
 
@@ -213,6 +214,62 @@ fn a_new_leader_chains_its_first_puts_through_the_voters_it_heard() {
         c.answers("p"),
         vec![(leader, Answer::Committed("v".into()))]
     );
+}
+
+/// Runs the cluster in 1 ms steps until some replica leads; returns it.
+fn run_until_elected(c: &mut Cluster) -> wire::NodeId {
+    let mut waited = 0;
+    while c.leaders().is_empty() {
+        c.run(ms(1));
+        waited += 1;
+        assert!(waited < 10_000, "nobody was elected");
+    }
+    c.leaders()[0]
+}
+
+/// How many appends `leader` sent that reached `n`.
+fn appends_reaching(c: &Cluster, leader: wire::NodeId, n: u16) -> usize {
+    c.sent
+        .iter()
+        .filter(|m| m.src == leader && is_append(m) && reached_by(m).contains(&id(n)))
+        .count()
+}
+
+#[test]
+fn a_new_leader_probes_the_leader_that_died_once_a_second_from_the_start() {
+    let mut c = Cluster::led_by_0(5);
+    c.crash(0);
+    c.sent.clear();
+    let leader = run_until_elected(&mut c);
+    // Its successor last heard from 0 an election timeout ago or more
+    // (1.2 s at least), so 0 has been silent that long already: it is
+    // probed at once, then a second later, not every heartbeat interval
+    // (at once, 400 and 800 ms in, then a second later).
+    c.run(ms(1_500));
+    assert_eq!(c.leaders(), vec![leader]);
+    assert_eq!(appends_reaching(&c, leader, 0), 2);
+}
+
+#[test]
+fn a_new_leader_probes_a_replica_dead_for_long_only_every_few_seconds() {
+    let mut c = Cluster::led_by_0(5);
+    // Puts go along relay chains, so the followers hear from one another.
+    for i in 0..8 {
+        c.put(0, &format!("p{i}"), "k", "v");
+        c.settle();
+    }
+    c.crash(4);
+    c.run(ms(8_000));
+    c.crash(0);
+    c.sent.clear();
+    let leader = run_until_elected(&mut c);
+    // 4 has been silent for nine seconds or more: the new leader probes
+    // it at once and then every four seconds, as its predecessor did,
+    // not every 400 ms and then every second all over again (nine times
+    // in six seconds).
+    c.run(ms(6_000));
+    assert_eq!(c.leaders(), vec![leader]);
+    assert_eq!(appends_reaching(&c, leader, 4), 2);
 }
 
 #[test]
