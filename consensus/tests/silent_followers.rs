@@ -22,6 +22,25 @@ fn led_by_0_sending_directly_to(eager: usize) -> Cluster {
     c
 }
 
+/// Runs the cluster in 1 ms steps until some replica leads; returns it.
+fn run_until_elected(c: &mut Cluster) -> wire::NodeId {
+    let mut waited = 0;
+    while c.leaders().is_empty() {
+        c.run(ms(1));
+        waited += 1;
+        assert!(waited < 10_000, "nobody was elected");
+    }
+    c.leaders()[0]
+}
+
+/// How many appends `leader` sent that reached `n`.
+fn appends_reaching(c: &Cluster, leader: wire::NodeId, n: u16) -> usize {
+    c.sent
+        .iter()
+        .filter(|m| m.src == leader && is_append(m) && reached_by(m).contains(&id(n)))
+        .count()
+}
+
 #[test]
 fn only_as_many_followers_are_resent_to_as_the_commit_still_needs() {
     // Direct sends to three followers, so that the story decides alone
@@ -184,13 +203,7 @@ fn a_new_leader_chains_its_first_puts_through_the_voters_it_heard() {
     // followers that all look alike a new leader would put it first.
     c.crash(0);
     c.crash(4);
-    let mut waited = 0;
-    while c.leaders().is_empty() {
-        c.run(ms(1));
-        waited += 1;
-        assert!(waited < 10_000, "nobody was elected");
-    }
-    let leader = c.leaders()[0];
+    let leader = run_until_elected(&mut c);
     let voters: std::collections::BTreeSet<_> = [1, 2, 3]
         .map(id)
         .into_iter()
@@ -214,25 +227,6 @@ fn a_new_leader_chains_its_first_puts_through_the_voters_it_heard() {
         c.answers("p"),
         vec![(leader, Answer::Committed("v".into()))]
     );
-}
-
-/// Runs the cluster in 1 ms steps until some replica leads; returns it.
-fn run_until_elected(c: &mut Cluster) -> wire::NodeId {
-    let mut waited = 0;
-    while c.leaders().is_empty() {
-        c.run(ms(1));
-        waited += 1;
-        assert!(waited < 10_000, "nobody was elected");
-    }
-    c.leaders()[0]
-}
-
-/// How many appends `leader` sent that reached `n`.
-fn appends_reaching(c: &Cluster, leader: wire::NodeId, n: u16) -> usize {
-    c.sent
-        .iter()
-        .filter(|m| m.src == leader && is_append(m) && reached_by(m).contains(&id(n)))
-        .count()
 }
 
 #[test]
@@ -286,11 +280,7 @@ fn a_follower_silent_for_long_is_probed_only_every_few_seconds() {
         }
     }
     assert_eq!(c.leaders(), vec![id(0)]);
-    let probes = c
-        .sent
-        .iter()
-        .filter(|m| m.src == id(0) && is_append(m) && reached_by(m).contains(&id(4)))
-        .count();
+    let probes = appends_reaching(&c, id(0), 4);
     // Every four seconds over the last 23: not once a second (23 probes).
     assert!((5..=7).contains(&probes), "{probes} probes in 23 seconds");
     for i in 0..120 {
@@ -302,12 +292,6 @@ fn a_follower_silent_for_long_is_probed_only_every_few_seconds() {
 #[test]
 fn a_cut_off_follower_is_probed_rarely_and_contacted_at_once_when_it_asks_for_votes() {
     let mut c = Cluster::led_by_0(5);
-    let to_4 = |c: &Cluster| {
-        c.sent
-            .iter()
-            .filter(|m| m.src == id(0) && is_append(m) && reached_by(m).contains(&id(4)))
-            .count()
-    };
 
     // Replica 4 is cut off while puts keep flowing for ten seconds.
     for i in 0..40 {
@@ -320,7 +304,7 @@ fn a_cut_off_follower_is_probed_rarely_and_contacted_at_once_when_it_asks_for_vo
     assert_eq!(c.leaders(), vec![id(0)]);
     // Silent for seconds by then, it is probed once a second, not at
     // every heartbeat interval (which would be 15 contacts in six seconds).
-    let probes = to_4(&c);
+    let probes = appends_reaching(&c, id(0), 4);
     assert!(
         (1..=7).contains(&probes),
         "{probes} contacts in six seconds"
@@ -346,12 +330,6 @@ fn a_cut_off_follower_is_probed_rarely_and_contacted_at_once_when_it_asks_for_vo
 fn a_leader_cut_off_in_a_minority_probes_the_far_side_instead_of_resending() {
     let mut c = Cluster::led_by_0(5);
     let far_side = [2, 3, 4];
-    let sends_to = |c: &Cluster, n: u16| {
-        c.sent
-            .iter()
-            .filter(|m| m.src == id(0) && is_append(m) && reached_by(m).contains(&id(n)))
-            .count()
-    };
 
     // A partition leaves the leader with follower 1 alone, and clients
     // still reach it: a put arrives every 100 ms for the next second,
@@ -368,7 +346,7 @@ fn a_leader_cut_off_in_a_minority_probes_the_far_side_instead_of_resending() {
     // only probed, once a heartbeat interval (eight sends in the second),
     // not resent to at the doubling pace (2, 4, 8 ... 256 ms: ten).
     for n in far_side {
-        let sends = sends_to(&c, n);
+        let sends = appends_reaching(&c, id(0), n);
         assert!(sends <= 8, "{sends} sends to {n} in a second");
     }
     // Follower 1 still answers, and gets every put.
