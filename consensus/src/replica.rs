@@ -75,7 +75,9 @@ pub struct Replica<SM: StateMachine> {
     /// cut-off replica asks again only the peers it has heard from since
     /// the one before (`election.rs`).
     pub(crate) round_starts: [Option<Duration>; 2],
-    /// When each peer was last heard from, by any message.
+    /// When each peer was last heard from, by any message: whom a
+    /// cut-off replica asks again (`election.rs`), and since when a peer
+    /// that missed a new leader's election has been silent (`progress.rs`).
     pub(crate) last_heard: BTreeMap<NodeId, Duration>,
 
     // Leader state.
