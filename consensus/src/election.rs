@@ -250,11 +250,11 @@ impl<SM: StateMachine> Replica<SM> {
         if !self.cut_off || self.role != Role::PreCandidate {
             return true;
         }
-        match (self.round_starts[1], self.last_heard.get(peer)) {
-            (Some(previous), Some(&heard)) => heard >= previous,
-            (Some(_), None) => false,
-            (None, _) => true,
-        }
+        self.round_starts[1].is_none_or(|previous| {
+            self.last_heard
+                .get(peer)
+                .is_some_and(|&heard| heard >= previous)
+        })
     }
 
     /// Forgets the current round, if any.
