@@ -2,12 +2,14 @@
 """Benchmark: the canonical suite K times, with scores, tiers and ratios.
 
     python3 simulator/bench.py [-k K] [--replica PATH] [--only a,b] [--markdown]
+                               [--save RUNS.json]
     python3 simulator/bench.py --results RUN.json [RUN.json ...]
 
 For every test it prints the pass rate; the median and worst of messages,
-failures and duplicates; the median of median latencies; the most common
-tier of each metric (messages, failures, duplicates, latency) and how many
-runs reached tier 0 on each; the median over the runs of the 90th
+failures and duplicates; the median of median latencies; for each metric
+(messages, failures, duplicates, latency) how many of the runs that
+passed reached each tier, as tier:runs (`0:9,2:1`: nine runs at tier 0,
+one at tier 2); the median over the runs of the 90th
 percentile of the time puts took from their first send to their `ok`
 (redirects included, see clients.py; "-" for runs recorded before it
 was); and two ratios:
@@ -27,6 +29,11 @@ floor responder's more than the replica's. So the floor responder runs
 replica's run with the same seed, and the floor is the median of those
 runs' medians: the two are measured over the same stretch of the
 machine's time, and one unlucky floor run does not move the ratio.
+
+With --save, every run of the replica is written to RUNS.json as
+`./run --json` writes it (statistics, errors, tiers, seed), rewritten
+after each test, so that a table can be checked run by run afterwards
+and an interrupted benchmark keeps what it measured.
 
 With --results, the replica is not run again: the table summarizes the
 given `./run --json` files (each test's runs grouped by name), and only
@@ -76,16 +83,22 @@ def summarize(cfg, results, floor_latency):
     row["median_latency"] = statistics.median(s["median_latency"] for s in stats)
     put_p90 = [s["put_time_to_ok"]["p90"] for s in stats if "put_time_to_ok" in s]
     row["put_p90"] = statistics.median(put_p90) if put_p90 else None
-    row["tiers"] = []
-    for m in METRICS:
-        tiers = [r["tiers"][m] for r in passed]
-        common = Counter(tiers).most_common(1)[0][0] if tiers else "-"
-        row["tiers"].append((common, sum(1 for t in tiers if t == 0)))
+    row["tiers"] = [tier_counts(r["tiers"][m] for r in passed) for m in METRICS]
     traffic_floor = cfg.requests * cfg.replicas * (1 - cfg.mix) * 0.5
     row["msg_ratio"] = row["total_msgs"][0] / traffic_floor if traffic_floor else float("nan")
     row["floor_latency"] = floor_latency
     row["lat_ratio"] = row["median_latency"] / floor_latency if floor_latency else float("nan")
     return row
+
+
+def tier_counts(tiers):
+    """How many runs reached each tier, as (tier, runs) in tier order."""
+    return sorted(Counter(tiers).items())
+
+
+def tier_cell(counts):
+    """One metric's tier counts as `tier:runs,...`, or "-" with none."""
+    return ",".join(f"{t}:{n}" for t, n in counts) or "-"
 
 
 FIRST_SEED = 1000
@@ -113,11 +126,11 @@ def floor_median(floors):
 
 
 HEADER = ("test", "pass", "msgs med/max", "fail med/max", "dup med/max", "lat ms",
-          "put p90 ms", "tiers (tier0 runs)", "msgs/floor", "floor ms", "lat/floor")
+          "put p90 ms", "tiers m f d l (tier:runs)", "msgs/floor", "floor ms", "lat/floor")
 
 
 def cells(row):
-    tiers = " ".join(f"{t}({n})" for t, n in row["tiers"])
+    tiers = " ".join(tier_cell(c) for c in row["tiers"])
     return (row["name"], f"{row['passed']}/{row['runs']}",
             "%d/%d" % row["total_msgs"], "%d/%d" % row["failures"], "%d/%d" % row["duplicates"],
             f"{row['median_latency'] * 1000:.3f}",
@@ -140,6 +153,16 @@ def print_table(rows, markdown):
         print("  ".join(v.ljust(w) for v, w in zip(c, widths)))
 
 
+def save(path, results):
+    """Writes `results` to `path` as ./run --json does, creating its
+    directory if need be."""
+    directory = os.path.dirname(path)
+    if directory:
+        os.makedirs(directory, exist_ok=True)
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(results, f, indent=1, default=str)
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("-k", type=int, default=3, help="runs per test (default 3)")
@@ -152,6 +175,8 @@ def main():
                    help="floor responder runs per test, the floor being their median (default 3)")
     p.add_argument("--pause", type=float, default=1.0, help="seconds between runs (default 1)")
     p.add_argument("--markdown", action="store_true")
+    p.add_argument("--save", metavar="RUNS.json",
+                   help="write every run of the replica here, as ./run --json does")
     p.add_argument("--results", nargs="+", metavar="RUN.json",
                    help="summarize these ./run --json files instead of running the replica")
     args = p.parse_args()
@@ -170,7 +195,7 @@ def main():
     if args.results:
         configs = [c for c in configs if c.name in recorded]
     floor_runs = 0 if args.no_floor else args.floor_runs
-    rows = []
+    rows, saved = [], []
     started = time.time()
     for cfg in configs:
         floors, results = [], []
@@ -185,13 +210,17 @@ def main():
             time.sleep(args.pause)
         if args.results:
             results = recorded[cfg.name]
+        elif args.save:
+            saved.extend(results)
+            save(args.save, saved)
         rows.append(summarize(cfg, results, floor_median(floors)))
     if args.results:
         print(f"# runs from {' '.join(args.results)}, floor measured {floor_runs} times a test "
               f"in {time.time() - started:.0f} s")
     else:
         print(f"# {args.k} runs per test and {floor_runs} of the floor responder, "
-              f"{time.time() - started:.0f} s, replica {args.replica}")
+              f"{time.time() - started:.0f} s, replica {args.replica}"
+              + (f", runs saved to {args.save}" if args.save else ""))
     print_table(rows, args.markdown)
     return 0
 

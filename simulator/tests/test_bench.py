@@ -1,17 +1,20 @@
 """How simulator/bench.py orders its runs and turns them into a row."""
 
+import json
 import math
+import os
+import tempfile
 import types
 import unittest
 
-from simulator.bench import FIRST_SEED, cells, floor_median, schedule, summarize
+from simulator.bench import FIRST_SEED, cells, floor_median, save, schedule, summarize
 
 
-def run(total_msgs, median_latency, passed=True):
+def run(total_msgs, median_latency, passed=True, msgs_tier=0):
     stats = {"total_msgs": total_msgs, "failures": 0, "duplicates": 0,
              "median_latency": median_latency, "put_time_to_ok": {"p90": 0.001}}
-    tiers = {"total_msgs": 0, "failures": 1, "duplicates": 1, "median_latency": 0}
-    return {"stats": stats, "passed": passed, "tiers": tiers}
+    tiers = {"total_msgs": msgs_tier, "failures": 1, "duplicates": 1, "median_latency": 0}
+    return {"stats": stats, "passed": passed, "tiers": tiers if passed else None}
 
 
 class ScheduleTests(unittest.TestCase):
@@ -41,12 +44,30 @@ class SummaryTests(unittest.TestCase):
         self.assertEqual(row["total_msgs"], (1250, 1300))
         self.assertAlmostEqual(row["msg_ratio"], 1250 / 1000)
         self.assertAlmostEqual(row["lat_ratio"], 0.0005 / 0.0004)
-        self.assertEqual(row["tiers"][0], (0, 3))
+        self.assertEqual(row["tiers"][0], [(0, 3)])
+
+    def test_tiers_count_the_runs_at_each_tier_of_those_that_passed(self):
+        runs = [run(900, 0.0004), run(2500, 0.0004, msgs_tier=2), run(950, 0.0004),
+                run(5000, 0.0004, passed=False)]
+        row = summarize(self.cfg, runs, 0.0004)
+        self.assertEqual(row["tiers"][0], [(0, 2), (2, 1)])
+        self.assertEqual(cells(row)[7], "0:2,2:1 1:3 1:3 0:3")
+        self.assertEqual(row["passed"], 3)
 
     def test_without_a_floor_the_ratio_is_not_a_number_and_the_cell_a_dash(self):
         row = summarize(self.cfg, [run(1200, 0.0006)], None)
         self.assertTrue(math.isnan(row["lat_ratio"]))
         self.assertEqual(cells(row)[9], "-")
+
+
+class SaveTests(unittest.TestCase):
+    def test_saved_runs_read_back_as_run_json_writes_them(self):
+        runs = [dict(run(1200, 0.0005), name="simple-2", seed=FIRST_SEED)]
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "new", "runs.json")
+            save(path, runs)
+            with open(path, encoding="utf-8") as f:
+                self.assertEqual(json.load(f), runs)
 
 
 if __name__ == "__main__":
