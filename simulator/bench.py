@@ -54,7 +54,7 @@ from collections import Counter
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from simulator import processes  # noqa: E402
-from simulator.cli import ordered_configs  # noqa: E402
+from simulator.cli import ordered_configs, write_json  # noqa: E402
 from simulator.config import load  # noqa: E402
 from simulator.scoring import METRIC_LABELS, score  # noqa: E402
 from simulator.simulation import Simulation  # noqa: E402
@@ -159,8 +159,7 @@ def save(path, results):
     directory = os.path.dirname(path)
     if directory:
         os.makedirs(directory, exist_ok=True)
-    with open(path, "w", encoding="utf-8") as f:
-        json.dump(results, f, indent=1, default=str)
+    write_json(path, results)
 
 
 def main():

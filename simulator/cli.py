@@ -62,6 +62,13 @@ def run_one(cfg, args, seed):
     return score(sim)
 
 
+def write_json(path, results):
+    """Writes runs' results to `path` in the format of --json, which
+    bench.py's --results reads back."""
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(results, f, indent=1, default=str)
+
+
 def choose_seed(args, cfg):
     if args.seed is not None:
         return args.seed
@@ -115,8 +122,7 @@ def main(argv=None):
             else:
                 print(report.full(result, cfg), flush=True)
     if args.json:
-        with open(args.json, "w", encoding="utf-8") as f:
-            json.dump(results, f, indent=1, default=str)
+        write_json(args.json, results)
     if all_mode or len(results) > 1:
         print(f"Passed {passed} out of {len(results)} tests")
     print(f"{passed} passed, {failed} failed")
