@@ -54,6 +54,13 @@ pub enum Answer<O> {
 
 /// What a replica wants done after a call: messages for other replicas
 /// and answers for clients. Drained by [`Replica::take_output`](crate::Replica::take_output).
+///
+/// Send the replies before the messages. A message may tell another
+/// replica of a commit that covers a write answered among the replies,
+/// and a replica that learns of a commit from the leader of the write's
+/// own term takes the write as answered (`unconfirmed.rs`): a crash
+/// between the two must not leave it believing an answer that was never
+/// sent.
 #[derive(Clone, Debug)]
 pub struct Output<C, O> {
     /// Messages to send, already addressed.

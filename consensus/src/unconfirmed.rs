@@ -21,7 +21,8 @@
 //! not have heard of: those of an earlier term than its own when it
 //! applied them. A write of the current term needs no such care: the
 //! current leader accepted it and answered it the moment it was
-//! committed, before anyone else could learn so.
+//! committed, before anyone else could learn so (its caller sends the
+//! answers of an [`Output`](crate::Output) before its messages).
 //!
 //! A later write by the same client to the same part of the state (its
 //! [`Footprint`]) overtakes the remembered one: a read can no longer see

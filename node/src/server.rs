@@ -2,7 +2,7 @@
 
 use crate::cli::Options;
 use crate::logging::{log_at, Level};
-use crate::translate::{client_request, reply_message, GetPutMachine};
+use crate::translate::{client_request, in_sending_order, GetPutMachine};
 use crate::{affinity, tuning, wait};
 use anyhow::{Context, Result};
 use consensus::{Config, Replica, Role};
@@ -140,36 +140,16 @@ fn handle_datagram<SM: GetPutMachine>(
     }
 }
 
-/// Sends everything the core produced. With delegated answers, client
-/// answers go first: a relay chain's last follower answers a put and then
-/// reports to the leader, and the simulator handles one datagram at a
-/// time, so an answer queued behind the report would wait for it.
+/// Sends everything the core produced, client answers first (see
+/// [`in_sending_order`]).
 fn flush<SM: GetPutMachine>(replica: &mut Replica<SM>, socket: &UdpSocket, simulator: SocketAddr) {
     let out = replica.take_output();
     if out.is_empty() {
         return;
     }
-    let (me, leader) = (replica.id(), replica.leader());
-    let answers_first = replica.config().delegate_answers;
-    let send_messages_if = |when: bool| {
-        if when {
-            for msg in &out.messages {
-                send::<SM>(socket, simulator, msg);
-            }
-        }
-    };
-    send_messages_if(!answers_first);
-    for reply in out.replies {
-        log_at!(
-            Level::Debug,
-            "answer {} to {}: {:?}",
-            reply.mid,
-            reply.client,
-            reply.answer
-        );
-        send::<SM>(socket, simulator, &reply_message::<SM>(me, leader, reply));
+    for msg in in_sending_order::<SM>(replica.id(), replica.leader(), out) {
+        send::<SM>(socket, simulator, &msg);
     }
-    send_messages_if(answers_first);
 }
 
 fn send<SM: GetPutMachine>(socket: &UdpSocket, to: SocketAddr, msg: &Message<SM::Command>) {

@@ -1,7 +1,8 @@
 //! Between the assignment's client messages and the core's requests and
 //! replies, for any state machine that can serve them.
 
-use consensus::{Answer, ClientRequest, Operation, Reply};
+use crate::logging::{log_at, Level};
+use consensus::{Answer, ClientRequest, Operation, Output, Reply};
 use statemachine::{KvCommand, KvQuery, KvStore, StateMachine};
 use wire::{Body, Message, NodeId};
 
@@ -87,6 +88,37 @@ pub fn reply_message<SM: GetPutMachine>(
     }
 }
 
+/// Everything a step produced, as messages in the order they must be
+/// sent: client answers first, then the messages to other replicas.
+///
+/// The order is a safety rule, not a courtesy. A message to a follower
+/// may carry a commit index that covers a write answered in the same
+/// output, and a replica that learns of a commit from the leader of the
+/// write's own term takes the write as answered (the consensus crate's
+/// `unconfirmed.rs`). Were the leader killed between the two sends, the
+/// follower would believe an answer the client never got, and a later
+/// read by that client would reveal the write unannounced. It also
+/// serves delegated answers: a relay chain's last follower answers a put
+/// and then reports to the leader, and the simulator handles one
+/// datagram at a time, so an answer queued behind the report would wait.
+pub fn in_sending_order<SM: GetPutMachine>(
+    me: NodeId,
+    leader: Option<NodeId>,
+    out: Output<SM::Command, SM::Output>,
+) -> impl Iterator<Item = Message<SM::Command>> {
+    let answers = out.replies.into_iter().map(move |reply| {
+        log_at!(
+            Level::Debug,
+            "answer {} to {}: {:?}",
+            reply.mid,
+            reply.client,
+            reply.answer
+        );
+        reply_message::<SM>(me, leader, reply)
+    });
+    answers.chain(out.messages)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -167,5 +199,34 @@ mod tests {
             reply_message::<KvStore>(NodeId(1), None, reply(Answer::Redirect(NodeId(3))));
         assert_eq!(redirect.leader, NodeId(3));
         assert_eq!(redirect.body, Body::Redirect { mid: "m".into() });
+    }
+
+    #[test]
+    fn answers_are_sent_before_messages_to_replicas() {
+        let to_follower = Message {
+            src: NodeId(1),
+            dst: NodeId(2),
+            leader: NodeId(1),
+            body: Body::VoteRequest(wire::VoteRequest {
+                term: 3,
+                last_log_index: 7,
+                last_log_term: 2,
+                pre_vote: false,
+            }),
+        };
+        let out: Output<KvCommand, String> = Output {
+            messages: vec![to_follower.clone()],
+            replies: ["put", "get"]
+                .map(|mid| Reply {
+                    client: NodeId(0x15),
+                    mid: mid.into(),
+                    answer: Answer::Committed(String::new()),
+                })
+                .into(),
+        };
+        let sent: Vec<_> = in_sending_order::<KvStore>(NodeId(1), Some(NodeId(1)), out).collect();
+        let mids: Vec<_> = sent.iter().map(|m| m.mid()).collect();
+        assert_eq!(mids, [Some("put"), Some("get"), None]);
+        assert_eq!(sent[2], to_follower);
     }
 }
