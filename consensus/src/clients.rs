@@ -107,13 +107,14 @@ impl<SM: StateMachine> Replica<SM> {
         if self.reads.is_empty() || !self.may_answer_from_state(now) {
             return;
         }
+        let mut vouched = Vec::new();
         for req in std::mem::take(&mut self.reads) {
             if let Operation::Query(q) = &req.op {
                 if self.read_waits_for_delegated(q) {
                     self.reads.push(req);
                     continue;
                 }
-                self.vouch_for_writes_seen_by(req.client, q);
+                self.vouch_for_writes_seen_by(req.client, q, &mut vouched);
                 let value = self.sm.query(q);
                 self.out.replies.push(Reply {
                     client: req.client,
@@ -122,5 +123,6 @@ impl<SM: StateMachine> Replica<SM> {
                 });
             }
         }
+        self.record_vouches(now, vouched);
     }
 }

@@ -104,6 +104,9 @@ impl<SM: StateMachine> Replica<SM> {
                 return;
             };
             let entry_term = entry.term;
+            if !entry.answered.is_empty() {
+                self.unconfirmed.forget_vouched(&entry.answered);
+            }
             let write: Option<AppliedWrite<SM>> = entry.command.as_ref().map(|c| AppliedWrite {
                 index,
                 client: c.client,

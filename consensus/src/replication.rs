@@ -95,18 +95,28 @@ impl<SM: StateMachine> Replica<SM> {
         req: crate::replica::Request<SM>,
         op: SM::Command,
     ) {
-        let index = self.log.append(Entry::command(
-            self.term,
-            wire::ClientCommand {
-                client: req.client,
-                mid: req.mid.clone(),
-                op,
-            },
-        ));
+        let index = self.append_own(
+            now,
+            Entry::command(
+                self.term,
+                wire::ClientCommand {
+                    client: req.client,
+                    mid: req.mid.clone(),
+                    op,
+                },
+            ),
+        );
         self.accepted
             .entry(index)
             .or_default()
             .push((self.term, req));
+        self.maybe_commit(now);
+    }
+
+    /// Appends a new entry of this leader's term; it goes to the eager
+    /// followers with the next output (`send_proposals`).
+    pub(crate) fn append_own(&mut self, now: Duration, entry: Entry<SM::Command>) -> Index {
+        let index = self.log.append(entry);
         if self.stalled_since.is_none() {
             self.stalled_since = Some(now);
         }
@@ -114,7 +124,7 @@ impl<SM: StateMachine> Replica<SM> {
             self.commit_waiting_since = Some(now);
         }
         self.unsent_proposals = Some(now);
-        self.maybe_commit(now);
+        index
     }
 
     /// Sends the entries proposed since the last output to the eager

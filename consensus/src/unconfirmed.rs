@@ -43,6 +43,13 @@
 //! current leader, which answers it only if it is still remembered here
 //! (`owed_answers.rs`).
 //!
+//! The other replicas remember the same write, and one of them may lead
+//! next. So a leader that vouches appends an entry that lists the vouched
+//! writes by index ([`Entry::answered`]), sent after the vouches
+//! themselves. Every replica that applies it forgets those writes and the
+//! ones they overtook, as the leader did: without it, a second leader
+//! change let the next leader vouch for the same write again.
+//!
 //! ## The price
 //!
 //! A replica cannot tell whether the old leader answered the write. The
@@ -54,11 +61,12 @@
 //! would see are vouched for, so a duplicate needs that read to come
 //! before the client writes the same key again.
 
-use crate::replica::Replica;
+use crate::replica::{Replica, Role};
 use crate::request::{Answer, Reply};
 use statemachine::{Footprint, StateMachine};
 use std::collections::BTreeMap;
-use wire::{Index, NodeId, Term};
+use std::time::Duration;
+use wire::{Entry, Index, NodeId, Term};
 
 /// A committed write that its client may not have been told of.
 #[derive(Clone, Debug)]
@@ -209,19 +217,39 @@ impl<O> Unconfirmed<O> {
     /// `footprint` may see and that are not shadowed, forgetting too the
     /// shadowed writes they overtook.
     fn take_seen_by(&mut self, client: NodeId, footprint: &Footprint) -> Vec<UnconfirmedWrite<O>> {
+        self.take_answered(client, |w| !w.shadowed && w.footprint.overlaps(footprint))
+    }
+
+    /// Removes and returns, oldest first, the writes of `client` that
+    /// `answered` picks, now answered, forgetting too the earlier writes
+    /// they overtook: an `ok` for one of those would now reach the client
+    /// after the later one's.
+    fn take_answered(
+        &mut self,
+        client: NodeId,
+        answered: impl Fn(&UnconfirmedWrite<O>) -> bool,
+    ) -> Vec<UnconfirmedWrite<O>> {
         let Some(writes) = self.by_client.get_mut(&client) else {
             return Vec::new();
         };
-        let (seen, kept): (Vec<_>, Vec<_>) = std::mem::take(writes)
-            .into_iter()
-            .partition(|w| !w.shadowed && w.footprint.overlaps(footprint));
+        let (taken, kept): (Vec<_>, Vec<_>) =
+            std::mem::take(writes).into_iter().partition(answered);
         *writes = kept;
         self.retain(client, |w| {
-            !seen
+            !taken
                 .iter()
-                .any(|s| s.index > w.index && s.footprint.overlaps(&w.footprint))
+                .any(|t| t.index > w.index && t.footprint.overlaps(&w.footprint))
         });
-        seen
+        taken
+    }
+
+    /// A leader recorded in the log that it vouched for the writes at
+    /// `indexes`: they, and the writes they overtook, are forgotten.
+    pub(crate) fn forget_vouched(&mut self, indexes: &[Index]) {
+        let clients: Vec<NodeId> = self.by_client.keys().copied().collect();
+        for client in clients {
+            self.take_answered(client, |w| indexes.contains(&w.index));
+        }
     }
 
     /// How many writes would be vouched for: those not shadowed.
@@ -272,16 +300,37 @@ impl<SM: StateMachine> Replica<SM> {
     }
 
     /// Answers every remembered write of `client` that a read of `query`
-    /// may see, just before that read is answered.
-    pub(crate) fn vouch_for_writes_seen_by(&mut self, client: NodeId, query: &SM::Query) {
+    /// may see, just before that read is answered, and notes their
+    /// indexes in `vouched` for [`Replica::record_vouches`].
+    pub(crate) fn vouch_for_writes_seen_by(
+        &mut self,
+        client: NodeId,
+        query: &SM::Query,
+        vouched: &mut Vec<Index>,
+    ) {
         let footprint = SM::query_footprint(query);
         for write in self.unconfirmed.take_seen_by(client, &footprint) {
+            vouched.push(write.index);
             self.out.replies.push(Reply {
                 client,
                 mid: write.mid,
                 answer: Answer::Vouched(write.output),
             });
         }
+    }
+
+    /// Appends an entry that lists the writes this leader just vouched
+    /// for. The other replicas remember those writes as unanswered too,
+    /// and one of them, leading after this leader, would otherwise vouch
+    /// for them again: a second duplicate `ok` for one write, seen in
+    /// `./run`'s crash-4 (two leader kills). The entry goes out, after the
+    /// vouches themselves, with the next output, as a put would.
+    pub(crate) fn record_vouches(&mut self, now: Duration, vouched: Vec<Index>) {
+        if vouched.is_empty() || self.role != Role::Leader {
+            return;
+        }
+        self.append_own(now, Entry::answered(self.term, vouched));
+        self.maybe_commit(now);
     }
 }
 
@@ -363,6 +412,21 @@ mod tests {
         assert_eq!(mids(&taken), ["second"]);
         assert!(u.take_owed(&[owed(1, C, "first", true)]).is_empty());
         assert!(u.by_client.is_empty());
+    }
+
+    #[test]
+    fn a_recorded_vouch_forgets_the_write_and_those_it_overtook() {
+        let mut u = three_writes_of_one_key();
+        applied(&mut u, 4, D, "d", "x");
+        u.forget_vouched(&[2]);
+        assert_eq!(
+            mids(&u.by_client[&C]),
+            ["third"],
+            "only the later one stays"
+        );
+        u.forget_vouched(&[3]);
+        assert!(!u.by_client.contains_key(&C));
+        assert_eq!(mids(&u.take_seen_by(D, &Footprint::Everything)), ["d"]);
     }
 
     #[test]

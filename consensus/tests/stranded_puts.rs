@@ -162,3 +162,46 @@ fn an_old_leader_does_not_answer_a_put_that_a_later_answered_put_overtook() {
     assert!(c.answers("first").is_empty(), "{:?}", c.answers("first"));
     assert_eq!(c.node(0).pending_requests(), 0);
 }
+
+#[test]
+fn a_put_vouched_for_once_is_not_vouched_for_again_by_the_next_leader() {
+    let mut c = Cluster::led_by_0(5);
+    let leader = put_stranded_by_a_cut_off_leader(&mut c, "p", "v");
+    let others: Vec<u16> = (1..5).filter(|&n| n != leader).collect();
+    for &n in &others {
+        assert_eq!(
+            c.node(n).unconfirmed_writes(),
+            1,
+            "{n} applied it in a later term"
+        );
+    }
+
+    // The client reads the key: the new leader vouches for the put, and
+    // records in its log that it did. Every follower that applies the
+    // record (once its next contact tells it the record is committed)
+    // forgets the put.
+    c.get(leader, "g1", "k");
+    c.run_with(ms(1000), &[0]);
+    assert_eq!(
+        c.answers("p"),
+        vec![(id(leader), Answer::Vouched("v".into()))]
+    );
+    for &n in &others {
+        assert_eq!(c.node(n).unconfirmed_writes(), 0, "{n} knows it answered");
+    }
+
+    // That leader crashes too. Its successor answers the next read of the
+    // key without a second `ok` for the put.
+    c.crash(leader);
+    c.run_with(ms(5000), &[0]);
+    let leaders = c.leaders();
+    assert_eq!(leaders.len(), 1);
+    assert!(others.contains(&leaders[0].0));
+    c.get(leaders[0].0, "g2", "k");
+    c.run_with(ms(100), &[0]);
+    assert_eq!(
+        c.answers("g2"),
+        vec![(leaders[0], Answer::Read("v".into()))]
+    );
+    assert_eq!(c.answers("p").len(), 1, "{:?}", c.answers("p"));
+}

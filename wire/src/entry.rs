@@ -12,7 +12,8 @@ pub type Index = u64;
 
 /// One log entry: the term of the leader that created it and, unless it is
 /// the no-op a new leader appends to commit its predecessors' entries
-/// (§5.4.2, §8), the client command it carries.
+/// (§5.4.2, §8) or a leader's record of writes it answered on another's
+/// behalf, the client command it carries.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(bound(serialize = "C: Serialize", deserialize = "C: Deserialize<'de>"))]
 pub struct Entry<C> {
@@ -21,6 +22,14 @@ pub struct Entry<C> {
     /// The client command, or `None` for a leader's no-op.
     #[serde(default = "none", skip_serializing_if = "Option::is_none")]
     pub command: Option<ClientCommand<C>>,
+    /// Committed writes, by index, that a leader answered `ok` on behalf
+    /// of the replica that accepted them (a vouch, see the consensus
+    /// crate's `unconfirmed.rs`). Empty except in the entry a leader
+    /// appends after vouching, which carries no command: every replica
+    /// that applies it stops counting those writes as unanswered, so no
+    /// later leader answers them again.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub answered: Vec<Index>,
 }
 
 fn none<T>() -> Option<T> {
@@ -33,6 +42,16 @@ impl<C> Entry<C> {
         Entry {
             term,
             command: None,
+            answered: Vec::new(),
+        }
+    }
+
+    /// An entry recording writes a leader answered on another's behalf.
+    pub fn answered(term: Term, indexes: Vec<Index>) -> Self {
+        Entry {
+            term,
+            command: None,
+            answered: indexes,
         }
     }
 
@@ -41,6 +60,7 @@ impl<C> Entry<C> {
         Entry {
             term,
             command: Some(command),
+            answered: Vec::new(),
         }
     }
 }
@@ -70,6 +90,14 @@ mod tests {
         assert_eq!(serde_json::to_string(&e).unwrap(), r#"{"term":7}"#);
         let back: Entry<String> = serde_json::from_str(r#"{"term":7}"#).unwrap();
         assert_eq!(back, e);
+    }
+
+    #[test]
+    fn a_record_of_answered_writes_lists_their_indexes() {
+        let e: Entry<String> = Entry::answered(4, vec![17, 19]);
+        let text = serde_json::to_string(&e).unwrap();
+        assert_eq!(text, r#"{"term":4,"answered":[17,19]}"#);
+        assert_eq!(serde_json::from_str::<Entry<String>>(&text).unwrap(), e);
     }
 
     #[test]
