@@ -104,8 +104,8 @@ impl<SM: StateMachine> Replica<SM> {
                 return;
             };
             let entry_term = entry.term;
-            if !entry.answered.is_empty() {
-                self.unconfirmed.forget_vouched(&entry.answered);
+            if let Some(answered) = &entry.answered {
+                self.unconfirmed.forget_vouched(answered);
             }
             let write: Option<AppliedWrite<SM>> = entry.command.as_ref().map(|c| AppliedWrite {
                 index,
