@@ -75,7 +75,8 @@ impl<SM: StateMachine> Replica<SM> {
                 (p, progress)
             })
             .collect();
-        self.term_start = self.log.append(Entry::noop(self.term));
+        let known_answered = self.recent_writes_known_answered();
+        self.term_start = self.log.append(Entry::answered(self.term, known_answered));
         self.stalled_since = Some(now);
         self.commit_waiting_since = Some(now);
         for peer in self.cfg.peers.clone() {

@@ -50,6 +50,18 @@
 //! ones they overtook, as the leader did: without it, a second leader
 //! change let the next leader vouch for the same write again.
 //!
+//! A new leader passes on what it knows, too. Its first entry (the
+//! no-op of its term) lists the writes among its last
+//! [`RECENT_WRITES`] applied entries that it does not remember: it
+//! learned of their commit from their own leader, or they were vouched
+//! for or overtaken since. A follower that learned of those commits
+//! only from the new leader would remember them, and could lead next:
+//! when a leader fails, the followers that were not sent its last put
+//! have not heard that the put before it was committed, though the put's
+//! own followers, one of which leads next, have (seen in `./run`'s
+//! crash-4, where the third leader vouched for the first one's
+//! next-to-last put).
+//!
 //! ## The price
 //!
 //! A replica cannot tell whether the old leader answered the write. The
@@ -67,6 +79,12 @@ use statemachine::{Footprint, StateMachine};
 use std::collections::BTreeMap;
 use std::time::Duration;
 use wire::{Entry, Index, NodeId, Term};
+
+/// How many of its last applied entries a new leader lists the known
+/// answered writes of. A follower's commit index trails its leader's by
+/// the writes committed since the leader last wrote to it: one or two
+/// puts in steady traffic, a few more under loss.
+pub(crate) const RECENT_WRITES: Index = 16;
 
 /// A committed write that its client may not have been told of.
 #[derive(Clone, Debug)]
@@ -252,6 +270,11 @@ impl<O> Unconfirmed<O> {
         }
     }
 
+    /// Whether the write at `index` is remembered, shadowed or not.
+    fn remembers(&self, index: Index) -> bool {
+        self.by_client.values().flatten().any(|w| w.index == index)
+    }
+
     /// How many writes would be vouched for: those not shadowed.
     pub(crate) fn len(&self) -> usize {
         self.by_client
@@ -291,6 +314,17 @@ impl<SM: StateMachine> Replica<SM> {
         } else {
             self.unconfirmed.supersede(write.client, &write.footprint);
         }
+    }
+
+    /// The writes among the last [`RECENT_WRITES`] applied entries that
+    /// this replica does not remember as unconfirmed, for a new leader's
+    /// first entry (see the module docs).
+    pub(crate) fn recent_writes_known_answered(&self) -> Vec<Index> {
+        let from = self.applied.saturating_sub(RECENT_WRITES) + 1;
+        (from..=self.applied)
+            .filter(|&i| self.log.get(i).is_some_and(|e| e.command.is_some()))
+            .filter(|&i| !self.unconfirmed.remembers(i))
+            .collect()
     }
 
     /// How many committed writes this replica would vouch for if their

@@ -205,3 +205,64 @@ fn a_put_vouched_for_once_is_not_vouched_for_again_by_the_next_leader() {
     );
     assert_eq!(c.answers("p").len(), 1, "{:?}", c.answers("p"));
 }
+
+#[test]
+fn a_new_leader_tells_its_followers_which_recent_puts_were_answered() {
+    let mut c = Cluster::led_by_0(5);
+    // The leader commits a put along a chain of two followers and
+    // answers it. Nothing has told those two that it is committed.
+    c.run(ms(50));
+    c.put(0, "first", "a", "1");
+    c.settle();
+    assert_eq!(
+        c.answers("first"),
+        vec![(id(0), Answer::Committed("1".into()))]
+    );
+    let first_chain: Vec<u16> = (1..5)
+        .filter(|&n| c.node(n).log().last_index() == c.node(0).log().last_index())
+        .collect();
+    assert_eq!(first_chain.len(), 2);
+
+    // The next put goes to the other two, and tells them the first is
+    // committed. Then the leader crashes, before anyone hears that the
+    // second is.
+    c.run(ms(50));
+    c.put(0, "second", "b", "2");
+    c.settle();
+    c.crash(0);
+    let second_chain: Vec<u16> = (1..5).filter(|n| !first_chain.contains(n)).collect();
+    for &n in &second_chain {
+        assert_eq!(c.node(n).log().last_index(), c.node(0).log().last_index());
+    }
+
+    // One of the second put's followers leads next: the others lack the
+    // second put. Nobody knows whether the second put was answered, so
+    // every replica remembers it. The first put's followers learn of the
+    // first put's commit only from the new leader, which lists it in its
+    // first entry as answered: they do not remember it.
+    c.run(ms(5000));
+    let leaders = c.leaders();
+    assert_eq!(leaders.len(), 1);
+    assert!(second_chain.contains(&leaders[0].0));
+    for n in 1..5 {
+        assert_eq!(
+            c.node(n).last_applied(),
+            c.node(leaders[0].0).last_applied()
+        );
+        assert_eq!(
+            c.node(n).unconfirmed_writes(),
+            1,
+            "{n} remembers only the second"
+        );
+    }
+
+    // The new leader crashes too, and one of the first put's followers
+    // may lead. A read of the first put's key gets no second `ok` for it.
+    c.crash(leaders[0].0);
+    c.run(ms(5000));
+    let third = c.leaders()[0];
+    c.get(third.0, "read", "a");
+    c.run(ms(100));
+    assert_eq!(c.answers("read"), vec![(third, Answer::Read("1".into()))]);
+    assert_eq!(c.answers("first").len(), 1, "{:?}", c.answers("first"));
+}

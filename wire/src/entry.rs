@@ -22,11 +22,12 @@ pub struct Entry<C> {
     /// The client command, or `None` for a leader's no-op.
     #[serde(default = "none", skip_serializing_if = "Option::is_none")]
     pub command: Option<ClientCommand<C>>,
-    /// Committed writes, by index, that a leader answered `ok` on behalf
-    /// of the replica that accepted them (a vouch, see the consensus
-    /// crate's `unconfirmed.rs`). `None` except in the entry a leader
-    /// appends after vouching, which carries no command: every replica
-    /// that applies it stops counting those writes as unanswered, so no
+    /// Committed writes, by index, that need no further answer: a leader
+    /// answered them `ok` on behalf of the replica that accepted them (a
+    /// vouch), or, in a new leader's first entry, it knows their own
+    /// leader did (see the consensus crate's `unconfirmed.rs`). `None`
+    /// except in those entries, which carry no command: every replica
+    /// that applies one stops counting those writes as unanswered, so no
     /// later leader answers them again. An `Option` of a boxed slice, not
     /// a `Vec`: it keeps every other entry 8 bytes smaller, and comparing
     /// two entries stays free of a third slice comparison (with a `Vec`,
@@ -50,12 +51,13 @@ impl<C> Entry<C> {
         }
     }
 
-    /// An entry recording writes a leader answered on another's behalf.
+    /// An entry recording writes answered on another's behalf, or known
+    /// to need no answer; with no indexes, the same as [`Entry::noop`].
     pub fn answered(term: Term, indexes: Vec<Index>) -> Self {
         Entry {
             term,
             command: None,
-            answered: Some(indexes.into()),
+            answered: (!indexes.is_empty()).then(|| indexes.into()),
         }
     }
 
@@ -102,6 +104,7 @@ mod tests {
         let text = serde_json::to_string(&e).unwrap();
         assert_eq!(text, r#"{"term":4,"answered":[17,19]}"#);
         assert_eq!(serde_json::from_str::<Entry<String>>(&text).unwrap(), e);
+        assert_eq!(Entry::<String>::answered(4, Vec::new()), Entry::noop(4));
     }
 
     #[test]
