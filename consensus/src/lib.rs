@@ -103,7 +103,8 @@
 //!   calls `become_leader`. A leader's AppendEntries: `on_append` calls
 //!   `become_follower`. A timeout: `election_timeout`, a new round.
 //! - Leaders, heartbeats: `become_leader` (`replication.rs`) calls
-//!   `send_append` for every peer, carrying this term's no-op (§5.4.2);
+//!   `send_append` for every peer, carrying this term's no-op (§5.4.2;
+//!   it also lists the recent writes known answered, `unconfirmed.rs`);
 //!   then `leader_tick` contacts a follower when `Progress::contact_due`.
 //!   Only as many as the lease needs must answer (`lease_keepers`); an
 //!   idle leader contacts less often (`lease.rs`), and silent followers
