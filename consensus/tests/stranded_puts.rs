@@ -16,13 +16,19 @@ fn put_stranded_by_a_cut_off_leader(c: &mut Cluster, mid: &str, value: &str) -> 
     c.put(0, mid, "k", value);
     settle_losing(c, |m| m.dst == id(0));
     c.run_with(ms(5000), &[0]);
-    let leaders = c.leaders();
-    assert_eq!(leaders.len(), 1);
-    assert_ne!(leaders[0], id(0));
+    let leader = sole_leader(c);
+    assert_ne!(leader, 0);
     assert!(
         c.answers(mid).is_empty(),
         "its leader never heard it committed"
     );
+    leader
+}
+
+/// The one replica that leads; fails if there is none, or more than one.
+fn sole_leader(c: &Cluster) -> u16 {
+    let leaders = c.leaders();
+    assert_eq!(leaders.len(), 1, "{leaders:?}");
     leaders[0].0
 }
 
@@ -194,15 +200,11 @@ fn a_put_vouched_for_once_is_not_vouched_for_again_by_the_next_leader() {
     // key without a second `ok` for the put.
     c.crash(leader);
     c.run_with(ms(5000), &[0]);
-    let leaders = c.leaders();
-    assert_eq!(leaders.len(), 1);
-    assert!(others.contains(&leaders[0].0));
-    c.get(leaders[0].0, "g2", "k");
+    let next = sole_leader(&c);
+    assert!(others.contains(&next));
+    c.get(next, "g2", "k");
     c.run_with(ms(100), &[0]);
-    assert_eq!(
-        c.answers("g2"),
-        vec![(leaders[0], Answer::Read("v".into()))]
-    );
+    assert_eq!(c.answers("g2"), vec![(id(next), Answer::Read("v".into()))]);
     assert_eq!(c.answers("p").len(), 1, "{:?}", c.answers("p"));
 }
 
@@ -241,13 +243,12 @@ fn a_new_leader_tells_its_followers_which_recent_puts_were_answered() {
     // first put's commit only from the new leader, which lists it in its
     // first entry as answered: they do not remember it.
     c.run(ms(5000));
-    let leaders = c.leaders();
-    assert_eq!(leaders.len(), 1);
-    assert!(second_chain.contains(&leaders[0].0));
+    let second_leader = sole_leader(&c);
+    assert!(second_chain.contains(&second_leader));
     for n in 1..5 {
         assert_eq!(
             c.node(n).last_applied(),
-            c.node(leaders[0].0).last_applied()
+            c.node(second_leader).last_applied()
         );
         assert_eq!(
             c.node(n).unconfirmed_writes(),
@@ -258,11 +259,14 @@ fn a_new_leader_tells_its_followers_which_recent_puts_were_answered() {
 
     // The new leader crashes too, and one of the first put's followers
     // may lead. A read of the first put's key gets no second `ok` for it.
-    c.crash(leaders[0].0);
+    c.crash(second_leader);
     c.run(ms(5000));
-    let third = c.leaders()[0];
-    c.get(third.0, "read", "a");
+    let third = sole_leader(&c);
+    c.get(third, "read", "a");
     c.run(ms(100));
-    assert_eq!(c.answers("read"), vec![(third, Answer::Read("1".into()))]);
+    assert_eq!(
+        c.answers("read"),
+        vec![(id(third), Answer::Read("1".into()))]
+    );
     assert_eq!(c.answers("first").len(), 1, "{:?}", c.answers("first"));
 }
