@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Benchmark: the canonical suite K times, with scores, tiers and ratios.
 
-    python3 simulator/bench.py [-k K] [--replica PATH] [--only a,b] [--markdown]
-                               [--save RUNS.json]
+    python3 simulator/bench.py [-k K] [--first-seed N] [--replica PATH] [--only a,b]
+                               [--markdown] [--save RUNS.json]
     python3 simulator/bench.py --results RUN.json [RUN.json ...]
 
 For every test it prints the pass rate; the median and worst of messages,
@@ -31,13 +31,20 @@ runs' medians: the two are measured over the same stretch of the
 machine's time, and one unlucky floor run does not move the ratio.
 
 With --save, every run of the replica is written to RUNS.json as
-`./run --json` writes it (statistics, errors, tiers, seed), rewritten
+`./run --json` writes it (statistics, errors, tiers, seed), plus the
+test's floor (`floor_latency`, seconds) when one was measured, rewritten
 after each test, so that a table can be checked run by run afterwards
 and an interrupted benchmark keeps what it measured.
 
 With --results, the replica is not run again: the table summarizes the
-given `./run --json` files (each test's runs grouped by name), and only
-the floor responder runs.
+given `./run --json` files (each test's runs grouped by name). A test's
+floor is then the median of the floors its runs recorded, and the floor
+responder runs only for tests whose runs recorded none.
+
+The replica's runs take seeds N, N + 1, ... (--first-seed, default
+1000). A long benchmark can so be made in parts with seeds that do not
+repeat, `-k 4` and then `-k 6 --first-seed 1004`, each part saved, and
+the parts tabulated together with --results.
 
 Tests run one after another (never in parallel: latency depends on a quiet
 machine). Numbers vary run to run; compare medians over several runs.
@@ -104,18 +111,18 @@ def tier_cell(counts):
 FIRST_SEED = 1000
 
 
-def schedule(k, floor_runs):
+def schedule(k, floor_runs, first_seed=FIRST_SEED):
     """The runs of one test, in order: ("floor" or "replica", seed).
 
-    The replica's runs take seeds FIRST_SEED, FIRST_SEED + 1, ...; the
+    The replica's runs take seeds first_seed, first_seed + 1, ...; the
     floor responder's run with a seed comes just before the replica's
     with the same seed, so that the two see the machine alike."""
     runs = []
     for i in range(max(k, floor_runs)):
         if i < floor_runs:
-            runs.append(("floor", FIRST_SEED + i))
+            runs.append(("floor", first_seed + i))
         if i < k:
-            runs.append(("replica", FIRST_SEED + i))
+            runs.append(("replica", first_seed + i))
     return runs
 
 
@@ -123,6 +130,12 @@ def floor_median(floors):
     """The floor: the median of the floor runs' median latencies, or None
     if none ran."""
     return statistics.median(floors) if floors else None
+
+
+def recorded_floor(results):
+    """The floor that saved runs recorded: the median over the runs that
+    carry one (each carries its own benchmark's), or None if none does."""
+    return floor_median([r["floor_latency"] for r in results if r.get("floor_latency")])
 
 
 HEADER = ("test", "pass", "msgs med/max", "fail med/max", "dup med/max", "lat ms",
@@ -165,6 +178,8 @@ def save(path, results):
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("-k", type=int, default=3, help="runs per test (default 3)")
+    p.add_argument("--first-seed", type=int, default=FIRST_SEED,
+                   help=f"the seed of each test's first run (default {FIRST_SEED})")
     p.add_argument("--replica", default="./3700kvstore")
     p.add_argument("--configs", default="./configs/")
     p.add_argument("--only", help="comma-separated test names")
@@ -198,7 +213,9 @@ def main():
     started = time.time()
     for cfg in configs:
         floors, results = [], []
-        for who, seed in schedule(0 if args.results else args.k, floor_runs):
+        known_floor = recorded_floor(recorded.get(cfg.name, []))
+        runs = 0 if args.results else args.k
+        for who, seed in schedule(runs, 0 if known_floor else floor_runs, args.first_seed):
             if who == "floor":
                 floors.append(one_run(cfg, args.floor, seed=seed)["stats"]["median_latency"])
                 print(f"  {cfg.name} floor (seed {seed}): {floors[-1] * 1000:.3f} ms", file=sys.stderr, flush=True)
@@ -207,17 +224,19 @@ def main():
                 verdict = "pass" if results[-1]["passed"] else "FAIL: " + "; ".join(results[-1]["errors"])[:200]
                 print(f"  {cfg.name} run {len(results)}/{args.k}: {verdict}", file=sys.stderr, flush=True)
             time.sleep(args.pause)
+        floor = known_floor or floor_median(floors)
         if args.results:
             results = recorded[cfg.name]
         elif args.save:
-            saved.extend(results)
+            saved.extend(dict(r, floor_latency=floor) if floor else r for r in results)
             save(args.save, saved)
-        rows.append(summarize(cfg, results, floor_median(floors)))
+        rows.append(summarize(cfg, results, floor))
     if args.results:
-        print(f"# runs from {' '.join(args.results)}, floor measured {floor_runs} times a test "
-              f"in {time.time() - started:.0f} s")
+        print(f"# runs from {' '.join(args.results)}; floors as recorded, or measured "
+              f"{floor_runs} times for a test with none, in {time.time() - started:.0f} s")
     else:
-        print(f"# {args.k} runs per test and {floor_runs} of the floor responder, "
+        print(f"# {args.k} runs per test (seeds from {args.first_seed}) and {floor_runs} "
+              f"of the floor responder, "
               f"{time.time() - started:.0f} s, replica {args.replica}"
               + (f", runs saved to {args.save}" if args.save else ""))
     print_table(rows, args.markdown)

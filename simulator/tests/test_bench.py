@@ -7,7 +7,8 @@ import tempfile
 import types
 import unittest
 
-from simulator.bench import FIRST_SEED, cells, floor_median, save, schedule, summarize
+from simulator.bench import (FIRST_SEED, cells, floor_median, recorded_floor, save, schedule,
+                             summarize)
 
 
 def run(total_msgs, median_latency, passed=True, msgs_tier=0):
@@ -31,6 +32,10 @@ class ScheduleTests(unittest.TestCase):
         self.assertEqual([who for who, _ in schedule(0, 3)], ["floor"] * 3)
         self.assertEqual(schedule(2, 0), [("replica", FIRST_SEED), ("replica", FIRST_SEED + 1)])
 
+    def test_a_later_part_of_a_benchmark_starts_at_its_own_seed(self):
+        self.assertEqual(schedule(2, 1, first_seed=1004),
+                         [("floor", 1004), ("replica", 1004), ("replica", 1005)])
+
 
 class SummaryTests(unittest.TestCase):
     cfg = types.SimpleNamespace(name="simple-2", requests=500, replicas=5, mix=0.2)
@@ -38,6 +43,12 @@ class SummaryTests(unittest.TestCase):
     def test_the_floor_is_the_median_of_the_floor_runs(self):
         self.assertEqual(floor_median([0.0003, 0.0005, 0.0004]), 0.0004)
         self.assertIsNone(floor_median([]))
+
+    def test_saved_runs_give_the_median_of_the_floors_they_recorded(self):
+        older = run(1200, 0.0006)
+        parts = [dict(run(1200, 0.0006), floor_latency=f) for f in (0.0003, 0.0003, 0.0005)]
+        self.assertEqual(recorded_floor([older] + parts), 0.0003)
+        self.assertIsNone(recorded_floor([older]))
 
     def test_ratios_are_over_the_traffic_floor_and_the_latency_floor(self):
         row = summarize(self.cfg, [run(1200, 0.0006), run(1300, 0.0004), run(1250, 0.0005)], 0.0004)
