@@ -112,6 +112,8 @@ impl<SM: StateMachine> Replica<SM> {
                 client: c.client,
                 mid: c.mid.clone(),
                 footprint: SM::command_footprint(&c.op),
+                // Only an earlier term's write may be remembered.
+                created_state: entry_term < self.term && self.sm.creates_state(&c.op),
                 output: self.sm.apply(&c.op),
                 term: entry_term,
             });

@@ -462,8 +462,16 @@ impl<SM: StateMachine> Replica<SM> {
             else {
                 continue;
             };
-            self.unconfirmed
-                .remember_unanswered(reply.client, index, reply.mid, footprint, output);
+            // Whether it created state is no longer known once applied:
+            // taken as not, it is vouched for as before.
+            self.unconfirmed.remember_unanswered(
+                reply.client,
+                index,
+                reply.mid,
+                footprint,
+                output,
+                false,
+            );
             self.owed.push(index);
         }
         self.owed.sort_unstable();

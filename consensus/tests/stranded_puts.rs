@@ -8,6 +8,18 @@ use common::*;
 use consensus::Answer;
 use wire::Body;
 
+/// The client writes key `k` through leader 0 and is told: the puts of
+/// `k` that follow change state rather than create it, and stranded,
+/// they are vouched for before a read (unconfirmed.rs).
+fn write_k_once(c: &mut Cluster) {
+    c.put(0, "init", "k", "0");
+    c.settle();
+    assert_eq!(
+        c.answers("init"),
+        vec![(id(0), Answer::Committed("0".into()))]
+    );
+}
+
 /// A leader takes a put that reaches a majority, but every answer to it
 /// is lost and it is cut off: the put is stored on a majority, unanswered.
 /// The others elect one of the followers that hold it. Returns the new
@@ -35,6 +47,7 @@ fn sole_leader(c: &Cluster) -> u16 {
 #[test]
 fn a_new_leader_answers_a_stranded_put_before_a_read_reveals_it() {
     let mut c = Cluster::led_by_0(5);
+    write_k_once(&mut c);
     let leader = put_stranded_by_a_cut_off_leader(&mut c, "p", "v");
     assert_eq!(c.node(leader).unconfirmed_writes(), 1);
 
@@ -43,7 +56,7 @@ fn a_new_leader_answers_a_stranded_put_before_a_read_reveals_it() {
     c.get(leader, "g", "k");
     c.run_with(ms(100), &[0]);
     let order: Vec<&str> = c.replies.iter().map(|(_, r)| r.mid.as_str()).collect();
-    assert_eq!(order, ["p", "g"]);
+    assert_eq!(order, ["init", "p", "g"]);
     assert_eq!(
         c.answers("p"),
         vec![(id(leader), Answer::Vouched("v".into()))]
@@ -172,6 +185,7 @@ fn an_old_leader_does_not_answer_a_put_that_a_later_answered_put_overtook() {
 #[test]
 fn a_put_vouched_for_once_is_not_vouched_for_again_by_the_next_leader() {
     let mut c = Cluster::led_by_0(5);
+    write_k_once(&mut c);
     let leader = put_stranded_by_a_cut_off_leader(&mut c, "p", "v");
     let others: Vec<u16> = (1..5).filter(|&n| n != leader).collect();
     for &n in &others {
@@ -269,4 +283,61 @@ fn a_new_leader_tells_its_followers_which_recent_puts_were_answered() {
         vec![(id(third), Answer::Read("1".into()))]
     );
     assert_eq!(c.answers("first").len(), 1, "{:?}", c.answers("first"));
+}
+
+/// The leader commits a put along a chain and answers it, then crashes
+/// before any follower hears that it is committed. Returns the new
+/// leader, one of the chain's followers.
+fn put_answered_by_a_leader_that_then_crashes(c: &mut Cluster, mid: &str, value: &str) -> u16 {
+    c.run(ms(50));
+    c.put(0, mid, "k", value);
+    c.settle();
+    assert_eq!(
+        c.answers(mid),
+        vec![(id(0), Answer::Committed(value.into()))]
+    );
+    c.crash(0);
+    c.run(ms(5000));
+    sole_leader(c)
+}
+
+#[test]
+fn a_read_of_a_key_created_by_a_put_its_crashed_leader_answered_gets_no_second_ok() {
+    let mut c = Cluster::led_by_0(5);
+    let leader = put_answered_by_a_leader_that_then_crashes(&mut c, "p", "v");
+    assert_eq!(
+        c.node(leader).unconfirmed_writes(),
+        1,
+        "it may be unanswered"
+    );
+
+    // The client reads the key. It can only be reading it because a put
+    // of it was answered, and this put is the key's only one: no vouch.
+    c.get(leader, "g", "k");
+    c.run(ms(100));
+    assert_eq!(c.answers("g"), vec![(id(leader), Answer::Read("v".into()))]);
+    assert_eq!(c.answers("p"), vec![(id(0), Answer::Committed("v".into()))]);
+}
+
+#[test]
+fn a_read_of_a_key_changed_by_a_put_its_crashed_leader_answered_gets_a_vouch_first() {
+    let mut c = Cluster::led_by_0(5);
+    write_k_once(&mut c);
+    let leader = put_answered_by_a_leader_that_then_crashes(&mut c, "p", "v");
+
+    // The client may hold "0" or "v" as the key's last answered value:
+    // the new leader cannot tell, so it vouches before the read reveals
+    // "v". Here the crashed leader had answered: the price is a second
+    // `ok` for the put.
+    c.get(leader, "g", "k");
+    c.run(ms(100));
+    let order: Vec<&str> = c.replies.iter().map(|(_, r)| r.mid.as_str()).collect();
+    assert_eq!(order[order.len() - 2..], ["p", "g"]);
+    assert_eq!(
+        c.answers("p"),
+        vec![
+            (id(0), Answer::Committed("v".into())),
+            (id(leader), Answer::Vouched("v".into()))
+        ]
+    );
 }

@@ -66,6 +66,11 @@ impl StateMachine for KvStore {
     fn query_footprint(query: &KvQuery) -> Footprint {
         Footprint::Key(query.key.clone())
     }
+
+    /// A put of a key never written before.
+    fn creates_state(&self, command: &KvCommand) -> bool {
+        !self.map.contains_key(&command.key)
+    }
 }
 
 #[cfg(test)]
@@ -116,6 +121,15 @@ mod tests {
         let write = KvStore::command_footprint(&put("k", "v"));
         assert!(write.overlaps(&KvStore::query_footprint(&get("k"))));
         assert!(!write.overlaps(&KvStore::query_footprint(&get("other"))));
+    }
+
+    #[test]
+    fn only_a_put_of_a_key_never_written_creates_state() {
+        let mut kv = KvStore::new();
+        assert!(kv.creates_state(&put("k", "")));
+        kv.apply(&put("k", ""));
+        assert!(!kv.creates_state(&put("k", "v")));
+        assert!(kv.creates_state(&put("other", "v")));
     }
 
     #[test]

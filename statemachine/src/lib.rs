@@ -63,4 +63,13 @@ pub trait StateMachine {
     fn query_footprint(_query: &Self::Query) -> Footprint {
         Footprint::Everything
     }
+
+    /// True if no command applied so far wrote any part of what `command`
+    /// writes: applied now, it would create state rather than change it.
+    /// Asked just before `command` is applied. The default, false, is
+    /// always correct; a truer answer spares a client a duplicate `ok`
+    /// after a leader fails (the `consensus` crate's `unconfirmed.rs`).
+    fn creates_state(&self, _command: &Self::Command) -> bool {
+        false
+    }
 }

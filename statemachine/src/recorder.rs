@@ -53,6 +53,10 @@ impl<S: StateMachine> StateMachine for Recorder<S> {
     fn query_footprint(query: &S::Query) -> Footprint {
         S::query_footprint(query)
     }
+
+    fn creates_state(&self, command: &S::Command) -> bool {
+        self.inner.creates_state(command)
+    }
 }
 
 #[cfg(test)]
