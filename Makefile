@@ -5,8 +5,8 @@
 #                 the Python simulator's own tests, and a state machine
 #                 other than the key-value map served under ./run
 #   make bench    the canonical suite K times under ./run (K=3 by default,
-#                 seeds from SEED=1000), each run saved in
-#                 bench-results/<start time>.json
+#                 seeds from SEED=1000; ONLY=simple-1,crash-4 for some
+#                 tests), each run saved in bench-results/<start time>.json
 #   make bench-elections
 #                 leaderless time and vote messages after a leader fault,
 #                 in the deterministic simulation (same numbers every run)
@@ -16,6 +16,7 @@ CARGO ?= cargo
 PYTHON ?= python3
 K ?= 3
 SEED ?= 1000
+ONLY ?=
 
 .PHONY: all build test test-rust test-sim test-example lint bench bench-elections clean
 
@@ -45,7 +46,7 @@ lint:
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
 bench: build
-	$(PYTHON) simulator/bench.py -k $(K) --first-seed $(SEED) --save bench-results/$$(date -u +%Y%m%dT%H%M%SZ).json
+	$(PYTHON) simulator/bench.py -k $(K) --first-seed $(SEED) $(if $(ONLY),--only $(ONLY)) --save bench-results/$$(date -u +%Y%m%dT%H%M%SZ).json
 
 bench-elections:
 	$(CARGO) bench -p simtest --bench elections

@@ -153,6 +153,17 @@ def cells(row):
             f"{row['lat_ratio']:.2f}")
 
 
+def select_tests(configs, only):
+    """The configs named in `only` (comma-separated), in suite order.
+
+    A name that is no test's is an error, not a silently shorter table."""
+    wanted = {name.strip() for name in only.split(",") if name.strip()}
+    unknown = sorted(wanted - {c.name for c in configs})
+    if unknown:
+        raise ValueError(f"--only: no test named {', '.join(unknown)}")
+    return [c for c in configs if c.name in wanted]
+
+
 def print_table(rows, markdown):
     table = [HEADER] + [cells(r) for r in rows]
     if markdown:
@@ -199,8 +210,10 @@ def main():
     processes.install_handlers()
     configs = [load(path) for path in ordered_configs(args.configs)]
     if args.only:
-        wanted = set(args.only.split(","))
-        configs = [c for c in configs if c.name in wanted]
+        try:
+            configs = select_tests(configs, args.only)
+        except ValueError as e:
+            p.error(str(e))
     recorded = {}
     for path in args.results or []:
         with open(path, encoding="utf-8") as f:

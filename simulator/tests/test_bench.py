@@ -8,7 +8,7 @@ import types
 import unittest
 
 from simulator.bench import (FIRST_SEED, cells, floor_median, recorded_floor, save, schedule,
-                             summarize)
+                             select_tests, summarize)
 
 
 def run(total_msgs, median_latency, passed=True, msgs_tier=0):
@@ -35,6 +35,18 @@ class ScheduleTests(unittest.TestCase):
     def test_a_later_part_of_a_benchmark_starts_at_its_own_seed(self):
         self.assertEqual(schedule(2, 1, first_seed=1004),
                          [("floor", 1004), ("replica", 1004), ("replica", 1005)])
+
+
+class SelectTests(unittest.TestCase):
+    suite = [types.SimpleNamespace(name=n) for n in ("simple-1", "crash-3", "crash-4")]
+
+    def test_the_named_tests_keep_the_suites_order(self):
+        chosen = select_tests(self.suite, "crash-4,simple-1")
+        self.assertEqual([c.name for c in chosen], ["simple-1", "crash-4"])
+
+    def test_a_name_that_is_no_tests_is_refused(self):
+        with self.assertRaisesRegex(ValueError, "crash-5"):
+            select_tests(self.suite, "crash-4,crash-5")
 
 
 class SummaryTests(unittest.TestCase):
