@@ -8,16 +8,21 @@ use common::*;
 use consensus::Answer;
 use wire::Body;
 
-/// The client writes key `k` through leader 0 and is told: the puts of
-/// `k` that follow change state rather than create it, and stranded,
-/// they are vouched for before a read (unconfirmed.rs).
-fn write_k_once(c: &mut Cluster) {
-    c.put(0, "init", "k", "0");
+/// The client puts `value` to key `k` through leader 0 and is told.
+fn put_answered_by_0(c: &mut Cluster, mid: &str, value: &str) {
+    c.put(0, mid, "k", value);
     c.settle();
     assert_eq!(
-        c.answers("init"),
-        vec![(id(0), Answer::Committed("0".into()))]
+        c.answers(mid),
+        vec![(id(0), Answer::Committed(value.into()))]
     );
+}
+
+/// The client writes key `k` once and is told: the puts of `k` that
+/// follow change state rather than create it, and stranded, they are
+/// vouched for before a read (unconfirmed.rs).
+fn write_k_once(c: &mut Cluster) {
+    put_answered_by_0(c, "init", "0");
 }
 
 /// A leader takes a put that reaches a majority, but every answer to it
@@ -290,12 +295,7 @@ fn a_new_leader_tells_its_followers_which_recent_puts_were_answered() {
 /// leader, one of the chain's followers.
 fn put_answered_by_a_leader_that_then_crashes(c: &mut Cluster, mid: &str, value: &str) -> u16 {
     c.run(ms(50));
-    c.put(0, mid, "k", value);
-    c.settle();
-    assert_eq!(
-        c.answers(mid),
-        vec![(id(0), Answer::Committed(value.into()))]
-    );
+    put_answered_by_0(c, mid, value);
     c.crash(0);
     c.run(ms(5000));
     sole_leader(c)
