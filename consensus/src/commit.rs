@@ -104,6 +104,7 @@ impl<SM: StateMachine> Replica<SM> {
                 return;
             };
             let entry_term = entry.term;
+            let may_be_unanswered = self.may_be_unanswered(index, entry_term);
             if let Some(answered) = &entry.answered {
                 self.unconfirmed.forget_vouched(answered);
             }
@@ -112,8 +113,8 @@ impl<SM: StateMachine> Replica<SM> {
                 client: c.client,
                 mid: c.mid.clone(),
                 footprint: SM::command_footprint(&c.op),
-                // Only an earlier term's write may be remembered.
-                created_state: entry_term < self.term && self.sm.creates_state(&c.op),
+                // Only a write that may be unanswered is remembered.
+                created_state: may_be_unanswered && self.sm.creates_state(&c.op),
                 output: self.sm.apply(&c.op),
                 term: entry_term,
             });

@@ -46,9 +46,11 @@
 //!   delegated write it overlaps (`Footprint::overlaps`), is held when the
 //!   leader applies it, and answered once that settles. A client that
 //!   wrote the same key twice thus hears the answers in log order. The
-//!   commit index the leader tells followers stops short of the first
-//!   held answer: were the leader to fail, the next one must find the
-//!   write unanswered and vouch for it before a read reveals it.
+//!   leader lists the held writes with its commit index
+//!   (`AppendEntries::answers_held`), and a follower remembers each it
+//!   applies as unconfirmed until a later commit no longer lists it
+//!   (`held_writes.rs`): were the leader to fail, the next one must find
+//!   the write unanswered and vouch for it before a read reveals it.
 //! - For the same reason, a write is delegated only if no earlier write it
 //!   overlaps waits for an answer outside the same relay: the chain's last
 //!   follower answers its batch in order, and an answer the leader owes
@@ -67,7 +69,7 @@
 //!   learns of a commit too late.
 //!
 //! It is off by default (`Config::delegate_answers`): a leader that fails
-//! while it holds answers leaves their writes to be vouched for by the
+//! while it holds answers leaves those writes to be vouched for by the
 //! next one, answered twice if the delegate had answered them.
 //!
 //! The proof rests on the simulator's delivery being causal for clients:
@@ -322,16 +324,14 @@ impl<SM: StateMachine> Replica<SM> {
         own.then(|| SM::command_footprint(&command.op))
     }
 
-    /// Leader side: the commit index to tell followers: short of the first
-    /// write whose answer is held. A follower that applies a write of the
-    /// current term takes it as answered by its leader (`unconfirmed.rs`);
-    /// if this leader failed before answering a held write, the next one
-    /// must find it unanswered, and vouch for it before a read reveals it.
-    pub(crate) fn advertised_commit(&self) -> Index {
-        self.held_answers
-            .keys()
-            .next()
-            .map_or(self.commit, |&first| self.commit.min(first - 1))
+    /// Leader side: the committed writes whose answers it holds, for
+    /// AppendEntries. A follower that applies a write of the current term
+    /// takes it as answered by its leader (`unconfirmed.rs`), unless it is
+    /// listed here (`held_writes.rs`): were this leader to fail before
+    /// answering it, the next one must find it unanswered, and vouch for
+    /// it before a read reveals it.
+    pub(crate) fn answers_held(&self) -> Vec<Index> {
+        self.held_answers.keys().copied().collect()
     }
 
     /// Leader side: every delegation up to this index is settled, and no

@@ -35,6 +35,7 @@
 //! | `commit_cover.rs` | postponing a resend while other followers already cover the commit |
 //! | `relay.rs` | relay chains: a new entry passed from follower to follower, acknowledgements coming back as one |
 //! | `delegated_answers.rs` | a chain's last follower answering the put itself (off by default) |
+//! | `held_writes.rs` | a follower remembering the writes whose answers its leader holds for a delegate |
 //! | `chain_repair.rs` | a broken relay chain resent backwards, and answered early by a follower that holds everyone's results |
 //! | `progress.rs` | the leader's view of each follower |
 //! | `commit.rs` | quorum commit, the current-term rule (§5.4.2), applying, answering clients |
@@ -73,8 +74,9 @@
 //! 3. `Log::merge` keeps entries whose term agrees and truncates from the
 //!    first that conflicts;
 //! 4. then appends the rest of the batch.
-//! 5. commit = min(leader's commit, `Merge::matched_through`). A leader
-//!    holding answers advertises less (`delegated_answers.rs`).
+//! 5. commit = min(leader's commit, `Merge::matched_through`). Writes
+//!    whose answers the leader holds are listed with it, and are not
+//!    taken as answered (`held_writes.rs`).
 //!
 //! RequestVote receiver (`election.rs`, `on_vote_request`):
 //! 1. Granted only in the current term, after adopting a higher one.
@@ -135,6 +137,7 @@ mod cut_off;
 mod delegated_answers;
 mod election;
 mod faults;
+mod held_writes;
 mod lease;
 mod owed_answers;
 mod progress;

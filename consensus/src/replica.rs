@@ -3,6 +3,7 @@
 use crate::chain_repair::RememberedResults;
 use crate::config::Config;
 use crate::delegated_answers::{DelegateLedger, Delegation};
+use crate::held_writes::HeldWrites;
 use crate::progress::Progress;
 use crate::request::{ClientRequest, Output, Reply};
 use crate::unconfirmed::Unconfirmed;
@@ -132,6 +133,8 @@ pub struct Replica<SM: StateMachine> {
     pub(crate) delegated_unapplied: BTreeSet<Index>,
     pub(crate) delegation_frontier: Index,
     pub(crate) held_answers: BTreeMap<Index, Reply<SM::Output>>,
+    /// Follower: the writes whose answers its leader holds (`held_writes.rs`).
+    pub(crate) held_writes: HeldWrites,
 
     /// Follower: the results the latest relayed batch brought from the
     /// followers before it (`chain_repair.rs`).
@@ -191,6 +194,7 @@ impl<SM: StateMachine> Replica<SM> {
             delegated_unapplied: BTreeSet::new(),
             delegation_frontier: 0,
             held_answers: BTreeMap::new(),
+            held_writes: HeldWrites::default(),
             relay_memory: None,
             out: Output::default(),
         };

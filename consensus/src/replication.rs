@@ -213,13 +213,14 @@ impl<SM: StateMachine> Replica<SM> {
             prev_index: batch.prev_index,
             prev_term: batch.prev_term,
             entries: batch.entries.to_vec(),
-            commit: self.advertised_commit(),
+            commit: self.commit,
             sent_at: to_micros(now),
             quiet: false,
             idle: self.announces_idle(now),
             relay: None,
             owed_taken: self.owed_taken(),
             answers_settled: self.answers_settled(),
+            answers_held: self.answers_held(),
         };
         (append, last)
     }
@@ -464,10 +465,12 @@ impl<SM: StateMachine> Replica<SM> {
         let mut answer = if self.log.matches(req.prev_index, req.prev_term) {
             let merge = self.log.merge(req.prev_index, &req.entries);
             let proven = req.commit.min(merge.matched_through);
+            self.note_answers_held(&req.answers_held);
             if proven > self.commit {
                 self.commit = proven;
                 self.apply_committed(now);
             }
+            self.forget_released_writes(req.commit);
             self.answer_delegated(now, &req, merge.matched_through);
             // Answers it owes, or gave for the leader, keep it answering
             // (`owed_answers.rs`, `delegated_answers.rs`).

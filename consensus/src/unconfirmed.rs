@@ -336,7 +336,10 @@ impl<SM: StateMachine> Replica<SM> {
     /// earlier unconfirmed writes that it overlaps, and is remembered
     /// itself if its client may not have heard of it (see the module docs).
     pub(crate) fn note_applied_write(&mut self, write: AppliedWrite<SM>) {
-        if write.term < self.term {
+        if self.may_be_unanswered(write.index, write.term) {
+            if write.term == self.term {
+                self.remember_held_write(write.index);
+            }
             self.unconfirmed.remember_unanswered(
                 write.client,
                 write.index,
@@ -348,6 +351,13 @@ impl<SM: StateMachine> Replica<SM> {
         } else {
             self.unconfirmed.supersede(write.client, &write.footprint);
         }
+    }
+
+    /// Whether the write of term `term` at `index`, applied now, may not
+    /// have been answered: it is of an earlier term, or its answer is
+    /// held by the leader (`held_writes.rs`).
+    pub(crate) fn may_be_unanswered(&self, index: Index, term: Term) -> bool {
+        term < self.term || self.answer_held_by_leader(index, term)
     }
 
     /// The writes among the last [`RECENT_WRITES`] applied entries that

@@ -97,19 +97,48 @@ fn a_silent_delegate_is_given_up_on_and_the_leader_vouches_for_the_put() {
     c.crash(tail.0);
 
     // The other followers commit the put, but the tail may have answered
-    // it before it went down: the leader holds its answer, and tells no
-    // follower the put committed (a new leader must find it unanswered).
+    // it before it went down: the leader holds its answer, and tells the
+    // followers so with the commit. They remember the put as unconfirmed
+    // (a new leader must find it unanswered).
     c.run(ms(1000));
     assert_eq!(c.node(0).commit_index(), index);
     assert!(c.answers("p").is_empty());
-    assert!(c.node(head.0).commit_index() < index);
+    assert_eq!(c.node(head.0).commit_index(), index);
+    assert_eq!(c.node(head.0).unconfirmed_writes(), 1);
 
     // After `delegation_patience` (3 s) it stops waiting and answers, as
-    // a vouch: the tail might have answered too.
+    // a vouch: the tail might have answered too. The next contact no
+    // longer lists the put, and the followers forget it.
     c.run(ms(2500));
     assert_eq!(c.answers("p"), vec![(id(0), Answer::Vouched("v".into()))]);
     c.run(ms(1000));
-    assert_eq!(c.node(head.0).commit_index(), index);
+    assert_eq!(c.node(head.0).unconfirmed_writes(), 0);
+}
+
+#[test]
+fn a_held_answer_keeps_only_its_own_put_from_counting_as_answered() {
+    let mut c = Cluster::led_by_0_delegating(5);
+    let (head, tail) = put_along_a_chain(&mut c);
+    let index = c.node(0).log().last_index();
+    c.deliver(|_| true);
+    c.drop_where(|m| m.src == head);
+    c.crash(tail.0);
+
+    // While the leader holds the first put's answer, a put of another
+    // key commits and is answered at once (by the leader or its chain's
+    // last follower); the followers learn of both commits, and only the
+    // held put stays unconfirmed with them.
+    c.run(ms(1000));
+    c.put(0, "q", "other", "w");
+    c.run(ms(1500));
+    let answers = c.answers("q");
+    assert_eq!(answers.len(), 1);
+    assert_eq!(answers[0].1, committed("w"));
+    assert!(c.answers("p").is_empty());
+    for n in (1..5).filter(|&n| n != tail.0) {
+        assert!(c.node(n).commit_index() > index, "node {n}");
+        assert_eq!(c.node(n).unconfirmed_writes(), 1, "node {n}");
+    }
 }
 
 #[test]

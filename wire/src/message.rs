@@ -153,6 +153,12 @@ pub struct AppendEntries<C> {
     /// [`AppendResponse::answered`] indices up to here.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub answers_settled: Index,
+    /// Committed writes, at or below `commit`, whose answers this leader
+    /// holds until their delegations settle. A follower that applies one
+    /// cannot take it as answered, and remembers it as unconfirmed until
+    /// an AppendEntries whose `commit` covers it no longer lists it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub answers_held: Vec<Index>,
 }
 
 /// The route of an AppendEntries passed from follower to follower (leader

@@ -73,6 +73,7 @@ fn every_body() -> Vec<Body<String>> {
             relay: None,
             owed_taken: vec![],
             answers_settled: 0,
+            answers_held: vec![],
         }),
         Body::Append(AppendEntries {
             term: 4,
@@ -98,6 +99,7 @@ fn every_body() -> Vec<Body<String>> {
             }),
             owed_taken: vec![4, 6],
             answers_settled: 6,
+            answers_held: vec![5, 7],
         }),
         Body::AppendResponse(AppendResponse {
             term: 4,
@@ -305,6 +307,7 @@ fn oversized_append_is_split_into_valid_consecutive_batches() {
         relay: None,
         owed_taken: vec![],
         answers_settled: 0,
+        answers_held: vec![],
     }));
     let datagrams = encode_datagrams(&m).unwrap();
     assert!(datagrams.len() > 1);
