@@ -87,20 +87,29 @@ fn a_read_of_the_key_waits_until_the_leader_has_applied_the_delegated_put() {
     assert_eq!(c.answers("p").len(), 1);
 }
 
-#[test]
-fn a_silent_delegate_is_given_up_on_and_the_leader_vouches_for_the_put() {
-    let mut c = Cluster::led_by_0_delegating(5);
-    let (head, tail) = put_along_a_chain(&mut c);
+/// Put `p` goes along a chain whose tail crashes once the head has passed
+/// it on, and whose head's report is lost; then one second passes. The
+/// other followers commit the put, but the tail may have answered it
+/// before it went down, so the leader holds its answer. Returns the
+/// chain and the put's index.
+fn put_whose_delegate_crashed(c: &mut Cluster) -> (NodeId, NodeId, u64) {
+    let (head, tail) = put_along_a_chain(c);
     let index = c.node(0).log().last_index();
     c.deliver(|_| true);
     c.drop_where(|m| m.src == head);
     c.crash(tail.0);
-
-    // The other followers commit the put, but the tail may have answered
-    // it before it went down: the leader holds its answer, and tells the
-    // followers so with the commit. They remember the put as unconfirmed
-    // (a new leader must find it unanswered).
     c.run(ms(1000));
+    (head, tail, index)
+}
+
+#[test]
+fn a_silent_delegate_is_given_up_on_and_the_leader_vouches_for_the_put() {
+    let mut c = Cluster::led_by_0_delegating(5);
+    let (head, _, index) = put_whose_delegate_crashed(&mut c);
+
+    // The leader holds the put's answer, and tells the followers so with
+    // the commit. They remember the put as unconfirmed (a new leader must
+    // find it unanswered).
     assert_eq!(c.node(0).commit_index(), index);
     assert!(c.answers("p").is_empty());
     assert_eq!(c.node(head.0).commit_index(), index);
@@ -118,17 +127,12 @@ fn a_silent_delegate_is_given_up_on_and_the_leader_vouches_for_the_put() {
 #[test]
 fn a_held_answer_keeps_only_its_own_put_from_counting_as_answered() {
     let mut c = Cluster::led_by_0_delegating(5);
-    let (head, tail) = put_along_a_chain(&mut c);
-    let index = c.node(0).log().last_index();
-    c.deliver(|_| true);
-    c.drop_where(|m| m.src == head);
-    c.crash(tail.0);
+    let (_, tail, index) = put_whose_delegate_crashed(&mut c);
 
     // While the leader holds the first put's answer, a put of another
     // key commits and is answered at once (by the leader or its chain's
     // last follower); the followers learn of both commits, and only the
     // held put stays unconfirmed with them.
-    c.run(ms(1000));
     c.put(0, "q", "other", "w");
     c.run(ms(1500));
     let answers = c.answers("q");
