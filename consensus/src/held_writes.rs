@@ -32,9 +32,9 @@
 //! longer.
 //!
 //! Only the held writes themselves are remembered. Holding back the
-//! commit index instead, as this replica once did, also kept every later
-//! write from the followers, and a leader that failed then left all of
-//! them to be vouched for (duplicates) or overtaken unanswered.
+//! commit index instead would keep every later write from the followers
+//! too, and a leader that failed then would leave all of them to be
+//! vouched for (duplicates) or overtaken unanswered.
 
 use crate::replica::Replica;
 use statemachine::StateMachine;
