@@ -113,6 +113,7 @@ impl<SM: StateMachine> Replica<SM> {
                 client: c.client,
                 mid: c.mid.clone(),
                 footprint: SM::command_footprint(&c.op),
+                may_be_unanswered,
                 // Only a write that may be unanswered is remembered.
                 created_state: may_be_unanswered && self.sm.creates_state(&c.op),
                 output: self.sm.apply(&c.op),

@@ -325,9 +325,12 @@ pub(crate) struct AppliedWrite<SM: StateMachine> {
     pub(crate) output: SM::Output,
     /// The term of the entry that carried it.
     pub(crate) term: Term,
+    /// Its client may not have been told of it
+    /// ([`Replica::may_be_unanswered`], decided as it was applied).
+    pub(crate) may_be_unanswered: bool,
     /// It wrote nothing written before ([`StateMachine::creates_state`],
-    /// asked just before it was applied, and only of a write of an
-    /// earlier term: false for the others).
+    /// asked just before it was applied, and only of a write that may be
+    /// unanswered: false for the others).
     pub(crate) created_state: bool,
 }
 
@@ -336,7 +339,7 @@ impl<SM: StateMachine> Replica<SM> {
     /// earlier unconfirmed writes that it overlaps, and is remembered
     /// itself if its client may not have heard of it (see the module docs).
     pub(crate) fn note_applied_write(&mut self, write: AppliedWrite<SM>) {
-        if self.may_be_unanswered(write.index, write.term) {
+        if write.may_be_unanswered {
             if write.term == self.term {
                 self.remember_held_write(write.index);
             }
