@@ -134,14 +134,19 @@ pub struct Config {
     pub relay: bool,
     /// Let a relay chain's last follower answer the client for the writes
     /// it can prove committed, one trip sooner than the leader could. See
-    /// `delegated_answers.rs`. Off by default: it shortens a put's path
-    /// but, when a leader fails while it waits to hear whether a write
-    /// was answered, can cost duplicate answers.
+    /// `delegated_answers.rs`. Off by default: it shortens a put's path,
+    /// but costs messages under loss, and duplicates: a write its delegate
+    /// answered is answered again when the leader stops waiting to hear so
+    /// (`delegation_patience`), or fails and the next one vouches for it.
     pub delegate_answers: bool,
     /// How long a leader waits for a delegate (see `delegate_answers`) to
-    /// say whether it answered a write before answering it itself. Longer
-    /// than any message takes to arrive, if it arrives at all: the
-    /// delegate must have seen its last chance to answer.
+    /// say whether it answered a write before answering it itself, as a
+    /// vouch. A write whose answer is held may go unanswered if the leader
+    /// fails meanwhile, so the wait trades that against a duplicate when
+    /// the delegate did answer and its word was lost or late. The default,
+    /// 20 ms, is three retransmissions to a live delegate (2, 4 and 8 ms)
+    /// and well past a message's trip in `./run`, which takes well under
+    /// a millisecond or never arrives.
     pub delegation_patience: Duration,
     /// Rehearse elections with a pre-vote round (§9.6), so that a replica
     /// returning from a partition cannot depose a healthy leader.
@@ -210,7 +215,7 @@ impl Config {
             eager_followers: None,
             relay: true,
             delegate_answers: false,
-            delegation_patience: Duration::from_secs(3),
+            delegation_patience: Duration::from_millis(20),
             pre_vote: true,
             max_held_requests: 10_000,
             cut_off_hold: Some(Duration::from_millis(50)),

@@ -26,6 +26,16 @@ fn put_along_a_chain(c: &mut Cluster) -> (NodeId, NodeId) {
     chain_of(&c.in_flight[0])
 }
 
+/// A leader of five that delegates and waits 3 s for a delegate to say
+/// whether it answered, long enough to watch what happens while it holds
+/// an answer (the default is 20 ms).
+fn patient_cluster() -> Cluster {
+    Cluster::led_by_0_with(5, |cfg| {
+        cfg.delegate_answers = true;
+        cfg.delegation_patience = ms(3000);
+    })
+}
+
 fn committed(v: &str) -> Answer<String> {
     Answer::Committed(v.into())
 }
@@ -48,14 +58,17 @@ fn a_delegate_whose_report_is_lost_is_not_answered_for_again() {
 
 #[test]
 fn a_delegate_the_batch_never_reached_leaves_the_answer_to_the_leader() {
-    let mut c = Cluster::led_by_0_delegating(5);
+    let mut c = patient_cluster();
     let (head, _) = put_along_a_chain(&mut c);
     c.deliver(|_| true);
     c.drop_where(|m| m.src == head);
 
     // The tail gets the entry later, from a retransmission that delegates
     // nothing; its answer shows it holds the entry and did not answer, so
-    // the leader answers once.
+    // the leader answers once. (The resend runs the chain backwards, and
+    // the head's answer does not speak for the tail's: the tail's own
+    // answer comes with its next contact, later than the default patience
+    // would wait, and the leader would answer as a vouch instead.)
     c.run(ms(2000));
     assert_eq!(c.answers("p"), vec![(id(0), committed("v"))]);
 }
@@ -88,23 +101,29 @@ fn a_read_of_the_key_waits_until_the_leader_has_applied_the_delegated_put() {
 }
 
 /// Put `p` goes along a chain whose tail crashes once the head has passed
-/// it on, and whose head's report is lost; then one second passes. The
-/// other followers commit the put, but the tail may have answered it
-/// before it went down, so the leader holds its answer. Returns the
-/// chain and the put's index.
-fn put_whose_delegate_crashed(c: &mut Cluster) -> (NodeId, NodeId, u64) {
+/// it on, and whose head's report is lost. The other followers will
+/// commit the put, but the tail may have answered it before it went
+/// down, so the leader will hold its answer. Returns the chain and the
+/// put's index.
+fn put_whose_delegate_crashes(c: &mut Cluster) -> (NodeId, NodeId, u64) {
     let (head, tail) = put_along_a_chain(c);
     let index = c.node(0).log().last_index();
     c.deliver(|_| true);
     c.drop_where(|m| m.src == head);
     c.crash(tail.0);
-    c.run(ms(1000));
     (head, tail, index)
+}
+
+/// [`put_whose_delegate_crashes`], then one second passes.
+fn put_whose_delegate_crashed(c: &mut Cluster) -> (NodeId, NodeId, u64) {
+    let chain_and_index = put_whose_delegate_crashes(c);
+    c.run(ms(1000));
+    chain_and_index
 }
 
 #[test]
 fn a_silent_delegate_is_given_up_on_and_the_leader_vouches_for_the_put() {
-    let mut c = Cluster::led_by_0_delegating(5);
+    let mut c = patient_cluster();
     let (head, _, index) = put_whose_delegate_crashed(&mut c);
 
     // The leader holds the put's answer, and tells the followers so with
@@ -115,9 +134,9 @@ fn a_silent_delegate_is_given_up_on_and_the_leader_vouches_for_the_put() {
     assert_eq!(c.node(head.0).commit_index(), index);
     assert_eq!(c.node(head.0).unconfirmed_writes(), 1);
 
-    // After `delegation_patience` (3 s) it stops waiting and answers, as
-    // a vouch: the tail might have answered too. The next contact no
-    // longer lists the put, and the followers forget it.
+    // After `delegation_patience` (3 s here) it stops waiting and
+    // answers, as a vouch: the tail might have answered too. The next
+    // contact no longer lists the put, and the followers forget it.
     c.run(ms(2500));
     assert_eq!(c.answers("p"), vec![(id(0), Answer::Vouched("v".into()))]);
     c.run(ms(1000));
@@ -125,8 +144,27 @@ fn a_silent_delegate_is_given_up_on_and_the_leader_vouches_for_the_put() {
 }
 
 #[test]
-fn a_held_answer_keeps_only_its_own_put_from_counting_as_answered() {
+fn by_default_a_leader_holds_an_answer_for_a_silent_delegate_only_briefly() {
     let mut c = Cluster::led_by_0_delegating(5);
+    // put_along_a_chain moves the clock 10 ms on, then sends the relay.
+    let relay_left = c.now + ms(10);
+    let (_, _, index) = put_whose_delegate_crashes(&mut c);
+
+    // The leader resends, commits the put through the other followers,
+    // and holds its answer: the tail may have answered it.
+    c.run(relay_left + ms(15) - c.now);
+    assert_eq!(c.node(0).commit_index(), index);
+    assert!(c.answers("p").is_empty());
+
+    // 20 ms after the relay left, it stops waiting: a leader killed while
+    // it held the answer would have left the put unanswered.
+    c.run(ms(10));
+    assert_eq!(c.answers("p"), vec![(id(0), Answer::Vouched("v".into()))]);
+}
+
+#[test]
+fn a_held_answer_keeps_only_its_own_put_from_counting_as_answered() {
+    let mut c = patient_cluster();
     let (_, tail, index) = put_whose_delegate_crashed(&mut c);
 
     // While the leader holds the first put's answer, a put of another
