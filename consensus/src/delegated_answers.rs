@@ -69,9 +69,9 @@
 //!   the next one, which vouches for it only before a read reveals it,
 //!   and a write no read reveals stays unanswered. Giving up is a
 //!   duplicate only if the delegate did answer and every word of that
-//!   was lost. In `./run`'s six tests that kill a leader, one run each
-//!   on five seeds, 3 s left 7 writes unanswered and 2 answered twice;
-//!   20 ms, none unanswered and 14 answered twice.
+//!   was lost or late. A wait of seconds lost puts whenever a leader
+//!   was killed while it waited (README, Performance, Delegated
+//!   answers).
 //! - A leader that steps down forgets its delegations; the writes whose
 //!   answers it held become unconfirmed and owed, as for any leader that
 //!   learns of a commit too late.
