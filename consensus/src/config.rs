@@ -144,9 +144,9 @@ pub struct Config {
     /// vouch. A write whose answer is held may go unanswered if the leader
     /// fails meanwhile, so the wait trades that against a duplicate when
     /// the delegate did answer and its word was lost or late. The default,
-    /// 20 ms, is three retransmissions to a live delegate (2, 4 and 8 ms)
-    /// and well past a message's trip in `./run`, which takes well under
-    /// a millisecond or never arrives.
+    /// 20 ms, is ten resends to the delegate, one every retransmission
+    /// timeout, and well past a message's trip in `./run`, which takes
+    /// well under a millisecond or never arrives.
     pub delegation_patience: Duration,
     /// Rehearse elections with a pre-vote round (§9.6), so that a replica
     /// returning from a partition cannot depose a healthy leader.

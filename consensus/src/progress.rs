@@ -112,6 +112,14 @@ const RETRIES_BEFORE_QUIET_TOGETHER: u32 = 4;
 /// to [`RETRIES_BEFORE_PROBING`].
 const RETRIES_BEFORE_PROBING_UNCOMMITTED: u32 = 7;
 
+/// How many resends in a row a follower whose answer would settle a
+/// delegation (`delegated_answers.rs`) gets at the retransmission
+/// timeout's pace before the usual backoff: ten, 20 ms with the defaults,
+/// as long as the leader waits for it (`delegation_patience`). Bounded,
+/// so that a delegate cut off from a leader that cannot commit costs ten
+/// messages, not one every 2 ms until check-quorum deposes the leader.
+const RESENDS_TO_AN_AWAITED_DELEGATE: u32 = 10;
+
 /// The leader's clocks for contacting one follower, taken from its
 /// configuration; see the module docs.
 #[derive(Clone, Copy, Debug)]
@@ -210,6 +218,12 @@ pub(crate) struct Progress {
     /// resent after. Rejections of batches sent before it are stale
     /// ([`record_rejection`](Self::record_rejection)).
     pub resent_for_rejection: Option<(Duration, u64)>,
+    /// The leader waits for its answer to settle a delegation
+    /// (`delegated_answers.rs`), and gives up waiting after
+    /// `delegation_patience`: until then it is resent to every
+    /// retransmission timeout, without doubling, at most
+    /// [`RESENDS_TO_AN_AWAITED_DELEGATE`] times in a row.
+    pub settles_delegation: bool,
 }
 
 impl Progress {
@@ -229,6 +243,7 @@ impl Progress {
             missed_election: false,
             chain_position: 0,
             resent_for_rejection: None,
+            settles_delegation: false,
         }
     }
 
@@ -329,7 +344,13 @@ impl Progress {
     /// the retransmission timeout, doubled for every retransmission left
     /// unanswered, at most a heartbeat interval; a heartbeat interval
     /// straight away for a follower that is [`probably_down`](Self::probably_down).
+    /// A follower whose answer [settles a delegation](Self::settles_delegation)
+    /// waits one retransmission timeout each time, for
+    /// [`RESENDS_TO_AN_AWAITED_DELEGATE`] resends.
     fn retransmit_wait(&self, pacing: Pacing) -> Duration {
+        if self.settles_delegation && self.retries < RESENDS_TO_AN_AWAITED_DELEGATE {
+            return pacing.retransmit;
+        }
         if self.probably_down(pacing) {
             return pacing.heartbeat;
         }

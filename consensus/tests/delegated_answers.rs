@@ -57,6 +57,28 @@ fn a_delegate_whose_report_is_lost_is_not_answered_for_again() {
 }
 
 #[test]
+fn a_leader_keeps_asking_its_delegate_at_a_steady_pace_until_it_hears() {
+    let mut c = Cluster::led_by_0_delegating(5);
+    let (_, tail) = put_along_a_chain(&mut c);
+    c.deliver(|_| true);
+    c.deliver(|_| true);
+    assert_eq!(c.answers("p"), vec![(tail, committed("v"))]);
+
+    // The tail's report and its answers to the next four resends are
+    // lost. The leader resends every 2 ms, not after 2, 4, 8 and 16 ms,
+    // so it hears from the tail well within its 20 ms of patience and
+    // never answers the put itself.
+    let mut lost = 0;
+    c.run_losing(ms(30), |m| {
+        let dropped = m.src == tail && lost < 5;
+        lost += usize::from(dropped);
+        dropped
+    });
+    assert_eq!(lost, 5);
+    assert_eq!(c.answers("p"), vec![(tail, committed("v"))]);
+}
+
+#[test]
 fn a_delegate_the_batch_never_reached_leaves_the_answer_to_the_leader() {
     let mut c = patient_cluster();
     let (head, _) = put_along_a_chain(&mut c);
