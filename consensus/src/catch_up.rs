@@ -49,9 +49,8 @@ impl<SM: StateMachine> Replica<SM> {
     pub(crate) fn defer_committed_catch_up(&mut self, now: Duration) {
         let pacing = self.pacing();
         let commit = self.commit;
-        let awaiting = self.awaited_delegates();
-        for (peer, p) in self.progress.iter_mut() {
-            if awaiting.contains(peer) {
+        for p in self.progress.values_mut() {
+            if p.settles_delegation {
                 // Its answer settles a delegation (`delegated_answers.rs`).
                 continue;
             }

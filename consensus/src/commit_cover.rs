@@ -55,7 +55,7 @@ impl<SM: StateMachine> Replica<SM> {
         let Some(p) = self.progress.get(&peer) else {
             return false;
         };
-        if self.awaits_delegate(peer) {
+        if p.settles_delegation {
             // Its answer settles a delegation (`delegated_answers.rs`).
             return false;
         }

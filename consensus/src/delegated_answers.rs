@@ -317,16 +317,23 @@ impl<SM: StateMachine> Replica<SM> {
     }
 
     /// Leader side: marks in each follower's progress whether its answer
-    /// would settle a delegation, after the delegations change. Such a
-    /// follower is resent to at the retransmission timeout's pace, without
-    /// backing off: the leader gives up on it after `delegation_patience`
-    /// (20 ms), and backing off (2, 4, 8 ms) left room for only three
-    /// resends, so that at 10% loss a few writes a run were vouched for
-    /// although their delegate had answered them.
+    /// would settle a delegation (`Progress::settles_delegation`), after
+    /// the delegations change; the leader's timers read only the mark.
+    /// Such a follower is never sent a quiet contact, its resends are
+    /// neither postponed nor deferred, and they go out at the
+    /// retransmission timeout's pace without backing off: the leader gives
+    /// up on it after `delegation_patience` (20 ms), and backing off (2,
+    /// 4, 8 ms) left room for only three resends, so that at 10% loss a
+    /// few writes a run were vouched for although their delegate had
+    /// answered them.
     fn mark_awaited_delegates(&mut self) {
-        let awaited = self.awaited_delegates();
-        for (peer, p) in self.progress.iter_mut() {
-            p.settles_delegation = awaited.contains(peer);
+        for p in self.progress.values_mut() {
+            p.settles_delegation = false;
+        }
+        for d in self.delegations.values() {
+            if let Some(p) = self.progress.get_mut(&d.to) {
+                p.settles_delegation = true;
+            }
         }
     }
 
@@ -372,18 +379,6 @@ impl<SM: StateMachine> Replica<SM> {
             .map_or(self.delegation_frontier, |&first| {
                 self.delegation_frontier.min(first - 1)
             })
-    }
-
-    /// Leader side: the followers with a delegation this leader waits to
-    /// settle.
-    pub(crate) fn awaited_delegates(&self) -> BTreeSet<NodeId> {
-        self.delegations.values().map(|d| d.to).collect()
-    }
-
-    /// Leader side: true if `peer` is one of [`Self::awaited_delegates`],
-    /// without building the set.
-    pub(crate) fn awaits_delegate(&self, peer: NodeId) -> bool {
-        self.delegations.values().any(|d| d.to == peer)
     }
 
     /// Leader side: a response from `from` settles the delegations up to

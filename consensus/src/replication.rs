@@ -285,7 +285,6 @@ impl<SM: StateMachine> Replica<SM> {
             Vec::new()
         };
         self.defer_committed_catch_up(now);
-        let awaiting = self.awaited_delegates();
         let mut rechained = self.resend_broken_chain(now);
         rechained.extend(self.widen_along_chain(now, &widen_to));
         // Widening first, then in turn order, so that every send counts
@@ -323,7 +322,7 @@ impl<SM: StateMachine> Replica<SM> {
                 self.send_append(now, peer);
             } else if p.contact_due(now, pacing) {
                 // A delegate's answer is what settles its delegations.
-                let quiet = !keepers.contains(&peer) && !awaiting.contains(&peer);
+                let quiet = !keepers.contains(&peer) && !p.settles_delegation;
                 self.send_batch(now, peer, self.cfg.max_batch, quiet);
             }
         }
