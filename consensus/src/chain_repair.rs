@@ -47,6 +47,11 @@
 //! delegated (`delegated_answers.rs`: the chain's last follower must see
 //! those). The leader takes over no owed answers from a remembered
 //! result.
+//!
+//! A repair delegates nothing, but it may pass through a delegate first
+//! (B, above, when it was the original chain's last follower): B's result
+//! states whether it answered what it was delegated, as its own response
+//! would, so that the leader learns it with the repair's answer.
 
 use crate::replica::Replica;
 use statemachine::StateMachine;

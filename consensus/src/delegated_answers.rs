@@ -31,6 +31,12 @@
 //!   writes answered in the term (`AppendResponse::answered`) until the
 //!   leader reports them settled (`answers_settled`). It answers even a
 //!   quiet contact while that list is not empty.
+//! - A follower passing a relayed batch on states the same in its result
+//!   (`RelayReport`), which reaches the leader with the chain's answer. A
+//!   broken chain is repaired backwards (`chain_repair.rs`), so the
+//!   delegate may head the repair and pass it on: its result then tells
+//!   the leader whether it answered, and the leader need not wait out
+//!   `delegation_patience` to learn it.
 //!
 //! ## The leader side
 //!

@@ -208,7 +208,7 @@ impl<SM: StateMachine> Replica<SM> {
     pub(crate) fn pass_on_relay(
         &mut self,
         mut append: AppendEntries<SM::Command>,
-        answer: AppendResponse,
+        mut answer: AppendResponse,
     ) {
         let Some(mut relay) = append.relay.take() else {
             return;
@@ -241,6 +241,9 @@ impl<SM: StateMachine> Replica<SM> {
             return;
         };
         relay.path.remove(0);
+        // Stated as in a response of its own: in a repair this follower
+        // may be the delegate, passing the batch on (`chain_repair.rs`).
+        self.stamp_answers(&mut answer, append.answers_settled, 0);
         relay.reports.push(RelayReport {
             follower: self.cfg.id,
             success: answer.success,
@@ -248,6 +251,8 @@ impl<SM: StateMachine> Replica<SM> {
             hint_term: answer.hint_term,
             owed: answer.owed,
             sent_at: None,
+            answered: answer.answered,
+            answers_fence: answer.answers_fence,
         });
         append.relay = Some(relay);
         self.send(next, Body::Append(append));

@@ -520,7 +520,6 @@ impl<SM: StateMachine> Replica<SM> {
         if self.role != Role::Leader || resp.term < self.term {
             return;
         }
-        self.settle_delegations(from, resp.answers_fence, &resp.answered);
         let sent_at = Duration::from_micros(resp.sent_at).min(now);
         let own = RelayReport {
             follower: from,
@@ -529,6 +528,8 @@ impl<SM: StateMachine> Replica<SM> {
             hint_term: resp.hint_term,
             owed: resp.owed,
             sent_at: None,
+            answered: resp.answered,
+            answers_fence: resp.answers_fence,
         };
         let results: Vec<RelayReport> = resp
             .relayed
@@ -536,6 +537,11 @@ impl<SM: StateMachine> Replica<SM> {
             .filter(|r| r.follower != from)
             .chain([own])
             .collect();
+        // Each follower's word on its delegated answers, its own or
+        // passed on along the chain (`delegated_answers.rs`).
+        for result in &results {
+            self.settle_delegations(result.follower, result.answers_fence, &result.answered);
+        }
         let mut any_success = false;
         for result in &results {
             any_success |= result.success;

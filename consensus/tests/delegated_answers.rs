@@ -79,20 +79,26 @@ fn a_leader_keeps_asking_its_delegate_at_a_steady_pace_until_it_hears() {
 }
 
 #[test]
-fn a_delegate_the_batch_never_reached_leaves_the_answer_to_the_leader() {
-    let mut c = patient_cluster();
-    let (head, _) = put_along_a_chain(&mut c);
+fn a_delegate_the_batch_never_reached_says_so_when_the_repair_passes_through_it() {
+    let mut c = Cluster::led_by_0_delegating(5);
+    let (head, tail) = put_along_a_chain(&mut c);
     c.deliver(|_| true);
     c.drop_where(|m| m.src == head);
 
-    // The tail gets the entry later, from a retransmission that delegates
-    // nothing; its answer shows it holds the entry and did not answer, so
-    // the leader answers once. (The resend runs the chain backwards, and
-    // the head's answer does not speak for the tail's: the tail's own
-    // answer comes with its next contact, later than the default patience
-    // would wait, and the leader would answer as a vouch instead.)
-    c.run(ms(2000));
+    // The leader resends the broken chain backwards, the tail first. The
+    // tail never got the relay and did not answer; passing the entry on,
+    // it says so, and the head's answer brings that to the leader, which
+    // answers at once, well within its patience, and not as a vouch.
+    c.run(ms(10));
     assert_eq!(c.answers("p"), vec![(id(0), committed("v"))]);
+    assert!(c
+        .sent
+        .iter()
+        .any(|m| m.src == tail && m.dst == head && matches!(m.body, Body::Append(_))));
+
+    // And never again.
+    c.run(ms(2000));
+    assert_eq!(c.answers("p").len(), 1);
 }
 
 #[test]

@@ -205,6 +205,15 @@ pub struct RelayReport {
     /// it. The leader dates the contact by it, not by the answer's own.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sent_at: Option<u64>,
+    /// As [`AppendResponse::answered`]: a follower passing a batch on
+    /// states its delegated answers as it would in its own response, so
+    /// that a chain run backwards in a repair, with the delegate first,
+    /// still settles them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub answered: Vec<Index>,
+    /// As [`AppendResponse::answers_fence`].
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub answers_fence: Index,
 }
 
 fn is_false(b: &bool) -> bool {
