@@ -134,10 +134,11 @@ pub struct Config {
     pub relay: bool,
     /// Let a relay chain's last follower answer the client for the writes
     /// it can prove committed, one trip sooner than the leader could. See
-    /// `delegated_answers.rs`. Off by default: it shortens a put's path,
-    /// but costs messages under loss, and duplicates: a write its delegate
-    /// answered is answered again when the leader stops waiting to hear so
-    /// (`delegation_patience`), or fails and the next one vouches for it.
+    /// `delegated_answers.rs`. On by default: it shortens a put's path by
+    /// a trip. It costs messages under loss, and now and then a duplicate:
+    /// a write its delegate answered is answered again when the leader
+    /// stops waiting to hear so (`delegation_patience`), or fails and the
+    /// next one vouches for it.
     pub delegate_answers: bool,
     /// How long a leader waits for a delegate (see `delegate_answers`) to
     /// say whether it answered a write before answering it itself, as a
@@ -214,7 +215,7 @@ impl Config {
             max_batch: 64,
             eager_followers: None,
             relay: true,
-            delegate_answers: false,
+            delegate_answers: true,
             delegation_patience: Duration::from_millis(20),
             pre_vote: true,
             max_held_requests: 10_000,

@@ -84,10 +84,10 @@
 //!   answers it held become unconfirmed and owed, as for any leader that
 //!   learns of a commit too late.
 //!
-//! It is off by default (`Config::delegate_answers`): it answers more
-//! writes twice (a vouch after the delegate answered), and under loss it
-//! sends more messages, since an unsettled delegate is sent every
-//! retransmission.
+//! It is on by default (`Config::delegate_answers`). What it costs:
+//! under loss it sends more messages, since an unsettled delegate is
+//! sent every retransmission, and a vouch after the delegate answered is
+//! a duplicate.
 //!
 //! The proof rests on the simulator's delivery being causal for clients:
 //! an answer a replica sends reaches the client before anything the

@@ -34,7 +34,7 @@
 //! | `catch_up.rs` | deferring the resend of entries already committed to the follower's next turn |
 //! | `commit_cover.rs` | postponing a resend while other followers already cover the commit |
 //! | `relay.rs` | relay chains: a new entry passed from follower to follower, acknowledgements coming back as one |
-//! | `delegated_answers.rs` | a chain's last follower answering the put itself (off by default) |
+//! | `delegated_answers.rs` | a chain's last follower answering the put itself (on by default) |
 //! | `held_writes.rs` | a follower remembering the writes whose answers its leader holds for a delegate |
 //! | `chain_repair.rs` | a broken relay chain resent backwards, and answered early by a follower that holds everyone's results |
 //! | `progress.rs` | the leader's view of each follower |

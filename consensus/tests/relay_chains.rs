@@ -1,6 +1,8 @@
 //! Relay chain stories: a put or a burst travelling a chain, new entries
 //! rotating through the followers, a broken chain retried, widened or
 //! repaired, and, with relay off, a put sent to followers directly.
+//! Delegated answers are off here, so the leader answers every put; the
+//! chain's last follower answering is told in `delegated_answers.rs`.
 
 mod common;
 
@@ -10,7 +12,7 @@ use wire::Body;
 
 #[test]
 fn new_entries_rotate_through_the_followers_so_all_hear_from_the_leader() {
-    let mut c = Cluster::led_by_0(5);
+    let mut c = Cluster::led_by_0_without_delegation(5);
 
     let mut reached = std::collections::BTreeSet::new();
     for i in 0..4 {
@@ -43,7 +45,7 @@ fn new_entries_rotate_through_the_followers_so_all_hear_from_the_leader() {
 
 #[test]
 fn a_put_travels_a_relay_chain_and_commits_in_three_messages() {
-    let mut c = Cluster::led_by_0(5);
+    let mut c = Cluster::led_by_0_without_delegation(5);
     c.now += ms(10);
     c.put(0, "p", "k", "v");
 
@@ -82,7 +84,7 @@ fn a_put_travels_a_relay_chain_and_commits_in_three_messages() {
 
 #[test]
 fn a_burst_of_puts_handed_over_together_travels_as_one_batch() {
-    let mut c = Cluster::led_by_0(5);
+    let mut c = Cluster::led_by_0_without_delegation(5);
     let burst = c.put_burst_of_one_key(0, 8);
 
     // One relay chain carries all eight entries.
@@ -106,7 +108,7 @@ fn a_burst_of_puts_handed_over_together_travels_as_one_batch() {
 /// Five replicas led by 0, which has just sent put "p" (k = v) along a
 /// relay chain: returns the cluster, the chain's head and its tail.
 fn led_by_0_with_a_put_on_its_chain() -> (Cluster, wire::NodeId, wire::NodeId) {
-    let mut c = Cluster::led_by_0(5);
+    let mut c = Cluster::led_by_0_without_delegation(5);
     c.now += ms(10);
     c.put(0, "p", "k", "v");
     let head = c.in_flight[0].dst;

@@ -1,7 +1,8 @@
 //! Silent follower stories: resending to only as many followers as the
 //! commit needs, probing silent or cut-off ones, pardoning one once, and a
 //! new leader choosing the voters it heard and counting the others' silence
-//! from when it last heard them.
+//! from when it last heard them. Delegated answers are off here, so the
+//! leader answers every put (see `delegated_answers.rs`).
 
 mod common;
 
@@ -143,7 +144,7 @@ fn a_probe_to_a_silent_follower_does_not_hold_up_a_resend_to_a_live_one() {
 
 #[test]
 fn a_live_follower_is_not_given_up_on_while_the_commit_needs_it() {
-    let mut c = Cluster::led_by_0(5);
+    let mut c = Cluster::led_by_0_without_delegation(5);
     // 3 and 4 go down; from now on every commit needs both 1 and 2.
     c.crash(3);
     c.crash(4);
@@ -168,7 +169,7 @@ fn a_live_follower_is_not_given_up_on_while_the_commit_needs_it() {
 
 #[test]
 fn a_follower_that_went_silent_is_pardoned_once_then_only_probed() {
-    let mut c = Cluster::led_by_0(5);
+    let mut c = Cluster::led_by_0_without_delegation(5);
     c.crash(4);
     for i in 0..20 {
         c.put(0, &format!("p{i}"), "k", &format!("v{i}"));
@@ -198,7 +199,7 @@ fn a_follower_that_went_silent_is_pardoned_once_then_only_probed() {
 
 #[test]
 fn a_new_leader_chains_its_first_puts_through_the_voters_it_heard() {
-    let mut c = Cluster::led_by_0(5);
+    let mut c = Cluster::led_by_0_without_delegation(5);
     // The leader and follower 4 go down. 4 has the highest id, so among
     // followers that all look alike a new leader would put it first.
     c.crash(0);
@@ -231,7 +232,7 @@ fn a_new_leader_chains_its_first_puts_through_the_voters_it_heard() {
 
 #[test]
 fn a_new_leader_probes_the_leader_that_died_once_a_second_from_the_start() {
-    let mut c = Cluster::led_by_0(5);
+    let mut c = Cluster::led_by_0_without_delegation(5);
     c.crash(0);
     c.sent.clear();
     let leader = run_until_elected(&mut c);
@@ -246,7 +247,7 @@ fn a_new_leader_probes_the_leader_that_died_once_a_second_from_the_start() {
 
 #[test]
 fn a_new_leader_probes_a_replica_dead_for_long_only_every_few_seconds() {
-    let mut c = Cluster::led_by_0(5);
+    let mut c = Cluster::led_by_0_without_delegation(5);
     // Puts go along relay chains, so the followers hear from one another.
     for i in 0..8 {
         c.put(0, &format!("p{i}"), "k", "v");
@@ -268,7 +269,7 @@ fn a_new_leader_probes_a_replica_dead_for_long_only_every_few_seconds() {
 
 #[test]
 fn a_follower_silent_for_long_is_probed_only_every_few_seconds() {
-    let mut c = Cluster::led_by_0(5);
+    let mut c = Cluster::led_by_0_without_delegation(5);
     c.crash(4);
     // Puts keep flowing for half a minute; 4 never answers again.
     for i in 0..120 {
@@ -291,7 +292,7 @@ fn a_follower_silent_for_long_is_probed_only_every_few_seconds() {
 
 #[test]
 fn a_cut_off_follower_is_probed_rarely_and_contacted_at_once_when_it_asks_for_votes() {
-    let mut c = Cluster::led_by_0(5);
+    let mut c = Cluster::led_by_0_without_delegation(5);
 
     // Replica 4 is cut off while puts keep flowing for ten seconds.
     for i in 0..40 {
@@ -328,7 +329,7 @@ fn a_cut_off_follower_is_probed_rarely_and_contacted_at_once_when_it_asks_for_vo
 
 #[test]
 fn a_leader_cut_off_in_a_minority_probes_the_far_side_instead_of_resending() {
-    let mut c = Cluster::led_by_0(5);
+    let mut c = Cluster::led_by_0_without_delegation(5);
     let far_side = [2, 3, 4];
 
     // A partition leaves the leader with follower 1 alone, and clients

@@ -1,6 +1,8 @@
 //! Stranded put stories: a put committed without its leader hearing so,
 //! answered by the new leader or handed over by the old one, exactly once
-//! and never after a later put of its key.
+//! and never after a later put of its key. Delegated answers are off
+//! here, so the leader answers every put it can (see
+//! `delegated_answers.rs`).
 
 mod common;
 
@@ -51,7 +53,7 @@ fn sole_leader(c: &Cluster) -> u16 {
 
 #[test]
 fn a_new_leader_answers_a_stranded_put_before_a_read_reveals_it() {
-    let mut c = Cluster::led_by_0(5);
+    let mut c = Cluster::led_by_0_without_delegation(5);
     write_k_once(&mut c);
     let leader = put_stranded_by_a_cut_off_leader(&mut c, "p", "v");
     assert_eq!(c.node(leader).unconfirmed_writes(), 1);
@@ -82,7 +84,7 @@ fn a_new_leader_answers_a_stranded_put_before_a_read_reveals_it() {
 
 #[test]
 fn an_old_leader_back_from_a_partition_hands_its_stranded_put_to_the_new_leader() {
-    let mut c = Cluster::led_by_0(5);
+    let mut c = Cluster::led_by_0_without_delegation(5);
     let leader = put_stranded_by_a_cut_off_leader(&mut c, "p", "v");
 
     // Healed, the old leader learns that its put was committed. It does
@@ -101,7 +103,7 @@ fn an_old_leader_back_from_a_partition_hands_its_stranded_put_to_the_new_leader(
 
 #[test]
 fn two_puts_of_one_key_stranded_together_are_answered_together_in_order() {
-    let mut c = Cluster::led_by_0(5);
+    let mut c = Cluster::led_by_0_without_delegation(5);
     c.put(0, "first", "k", "old");
     let leader = put_stranded_by_a_cut_off_leader(&mut c, "second", "new");
     assert_eq!(
@@ -139,7 +141,7 @@ fn reports_owed(m: &Msg) -> bool {
 
 #[test]
 fn a_put_owed_by_an_old_leader_is_not_answered_after_a_later_put_of_its_key() {
-    let mut c = Cluster::led_by_0(5);
+    let mut c = Cluster::led_by_0_without_delegation(5);
     let leader = put_stranded_by_a_cut_off_leader(&mut c, "first", "old");
 
     // The partition heals, and the old leader learns that its put was
@@ -167,7 +169,7 @@ fn a_put_owed_by_an_old_leader_is_not_answered_after_a_later_put_of_its_key() {
 
 #[test]
 fn an_old_leader_does_not_answer_a_put_that_a_later_answered_put_overtook() {
-    let mut c = Cluster::led_by_0(5);
+    let mut c = Cluster::led_by_0_without_delegation(5);
     let leader = put_stranded_by_a_cut_off_leader(&mut c, "first", "old");
 
     // The client writes the key again through the new leader, and is told.
@@ -189,7 +191,7 @@ fn an_old_leader_does_not_answer_a_put_that_a_later_answered_put_overtook() {
 
 #[test]
 fn a_put_vouched_for_once_is_not_vouched_for_again_by_the_next_leader() {
-    let mut c = Cluster::led_by_0(5);
+    let mut c = Cluster::led_by_0_without_delegation(5);
     write_k_once(&mut c);
     let leader = put_stranded_by_a_cut_off_leader(&mut c, "p", "v");
     let others: Vec<u16> = (1..5).filter(|&n| n != leader).collect();
@@ -229,7 +231,7 @@ fn a_put_vouched_for_once_is_not_vouched_for_again_by_the_next_leader() {
 
 #[test]
 fn a_new_leader_tells_its_followers_which_recent_puts_were_answered() {
-    let mut c = Cluster::led_by_0(5);
+    let mut c = Cluster::led_by_0_without_delegation(5);
     // The leader commits a put along a chain of two followers and
     // answers it. Nothing has told those two that it is committed.
     c.run(ms(50));
@@ -303,7 +305,7 @@ fn put_answered_by_a_leader_that_then_crashes(c: &mut Cluster, mid: &str, value:
 
 #[test]
 fn a_read_of_a_key_created_by_a_put_its_crashed_leader_answered_gets_no_second_ok() {
-    let mut c = Cluster::led_by_0(5);
+    let mut c = Cluster::led_by_0_without_delegation(5);
     let leader = put_answered_by_a_leader_that_then_crashes(&mut c, "p", "v");
     assert_eq!(
         c.node(leader).unconfirmed_writes(),
@@ -321,7 +323,7 @@ fn a_read_of_a_key_created_by_a_put_its_crashed_leader_answered_gets_no_second_o
 
 #[test]
 fn a_read_of_a_key_changed_by_a_put_its_crashed_leader_answered_gets_a_vouch_first() {
-    let mut c = Cluster::led_by_0(5);
+    let mut c = Cluster::led_by_0_without_delegation(5);
     write_k_once(&mut c);
     let leader = put_answered_by_a_leader_that_then_crashes(&mut c, "p", "v");
 

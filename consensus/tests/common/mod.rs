@@ -75,6 +75,13 @@ impl Cluster {
         Self::led_by_0_with(n, |cfg| cfg.delegate_answers = true)
     }
 
+    /// Like [`Cluster::led_by_0`], with delegated answers off: the leader
+    /// answers every put itself, as the stories that follow a put's
+    /// answer and count its messages through the leader expect.
+    pub fn led_by_0_without_delegation(n: u16) -> Self {
+        Self::led_by_0_with(n, |cfg| cfg.delegate_answers = false)
+    }
+
     /// Like [`Cluster::led_by_0`], with each configuration adjusted.
     pub fn led_by_0_with(n: u16, adjust: impl Fn(&mut Config)) -> Self {
         Self::elect_0(Self::with_config(n, adjust))
