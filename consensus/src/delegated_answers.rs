@@ -102,7 +102,7 @@ use crate::unconfirmed::AppliedWrite;
 use statemachine::{Footprint, StateMachine};
 use std::collections::BTreeSet;
 use std::time::Duration;
-use wire::{AppendEntries, AppendResponse, Index, NodeId, Term};
+use wire::{AppendEntries, AppendResponse, Index, NodeId, RelayReport, Term};
 
 /// Leader side: a delegated write whose delegate has not yet said
 /// whether it answered.
@@ -387,10 +387,19 @@ impl<SM: StateMachine> Replica<SM> {
             })
     }
 
-    /// Leader side: a response from `from` settles the delegations up to
-    /// its fence (see the module docs): what it answered is dropped from
-    /// this leader's answers, the rest is this leader's to answer.
-    pub(crate) fn settle_delegations(&mut self, from: NodeId, fence: Index, answered: &[Index]) {
+    /// Leader side: each follower's word on its delegated answers in one
+    /// response, its own or passed on along the chain, settles what it
+    /// covers.
+    pub(crate) fn settle_reported_delegations(&mut self, results: &[RelayReport]) {
+        for result in results {
+            self.settle_delegations(result.follower, result.answers_fence, &result.answered);
+        }
+    }
+
+    /// Leader side: a word from `from` settles the delegations up to its
+    /// fence (see the module docs): what it answered is dropped from this
+    /// leader's answers, the rest is this leader's to answer.
+    fn settle_delegations(&mut self, from: NodeId, fence: Index, answered: &[Index]) {
         let settled = self.take_delegations(fence, |d| d.to == from);
         if settled.is_empty() {
             return;

@@ -537,11 +537,7 @@ impl<SM: StateMachine> Replica<SM> {
             .filter(|r| r.follower != from)
             .chain([own])
             .collect();
-        // Each follower's word on its delegated answers, its own or
-        // passed on along the chain (`delegated_answers.rs`).
-        for result in &results {
-            self.settle_delegations(result.follower, result.answers_fence, &result.answered);
-        }
+        self.settle_reported_delegations(&results);
         let mut any_success = false;
         for result in &results {
             any_success |= result.success;
