@@ -58,7 +58,7 @@ use crate::replica::Replica;
 use raft_log::Cursor;
 use statemachine::StateMachine;
 use std::time::Duration;
-use wire::{AppendEntries, AppendResponse, Body, NodeId, Relay, RelayReport};
+use wire::{AppendEntries, AppendResponse, Body, NodeId, Relay};
 
 impl<SM: StateMachine> Replica<SM> {
     /// The chain that the newest entry should travel along, taken from the
@@ -244,16 +244,7 @@ impl<SM: StateMachine> Replica<SM> {
         // Stated as in a response of its own: in a repair this follower
         // may be the delegate, passing the batch on (`chain_repair.rs`).
         self.stamp_answers(&mut answer, append.answers_settled, 0);
-        relay.reports.push(RelayReport {
-            follower: self.cfg.id,
-            success: answer.success,
-            match_index: answer.match_index,
-            hint_term: answer.hint_term,
-            owed: answer.owed,
-            sent_at: None,
-            answered: answer.answered,
-            answers_fence: answer.answers_fence,
-        });
+        relay.reports.push(answer.into_report(self.cfg.id));
         append.relay = Some(relay);
         self.send(next, Body::Append(append));
     }

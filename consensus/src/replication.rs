@@ -512,7 +512,12 @@ impl<SM: StateMachine> Replica<SM> {
 
     /// Leader side: a follower's answer, possibly carrying the results of
     /// the followers before it on a relay chain.
-    pub(crate) fn on_append_response(&mut self, now: Duration, from: NodeId, resp: AppendResponse) {
+    pub(crate) fn on_append_response(
+        &mut self,
+        now: Duration,
+        from: NodeId,
+        mut resp: AppendResponse,
+    ) {
         if resp.term > self.term {
             self.become_follower(now, resp.term, None);
             return;
@@ -521,22 +526,11 @@ impl<SM: StateMachine> Replica<SM> {
             return;
         }
         let sent_at = Duration::from_micros(resp.sent_at).min(now);
-        let own = RelayReport {
-            follower: from,
-            success: resp.success,
-            match_index: resp.match_index,
-            hint_term: resp.hint_term,
-            owed: resp.owed,
-            sent_at: None,
-            answered: resp.answered,
-            answers_fence: resp.answers_fence,
-        };
-        let results: Vec<RelayReport> = resp
-            .relayed
+        let mut results: Vec<RelayReport> = std::mem::take(&mut resp.relayed)
             .into_iter()
             .filter(|r| r.follower != from)
-            .chain([own])
             .collect();
+        results.push(resp.into_report(from));
         self.settle_reported_delegations(&results);
         let mut any_success = false;
         for result in &results {

@@ -264,6 +264,24 @@ fn is_zero(i: &Index) -> bool {
     *i == 0
 }
 
+impl AppendResponse {
+    /// This answer as `follower`'s result for a relayed batch: what a
+    /// follower passing the batch on adds to it, and how the leader reads
+    /// every answer, relayed or not.
+    pub fn into_report(self, follower: NodeId) -> RelayReport {
+        RelayReport {
+            follower,
+            success: self.success,
+            match_index: self.match_index,
+            hint_term: self.hint_term,
+            owed: self.owed,
+            sent_at: None,
+            answered: self.answered,
+            answers_fence: self.answers_fence,
+        }
+    }
+}
+
 impl<C> Message<C> {
     /// The request id of a client message, or `None` for replica traffic.
     pub fn mid(&self) -> Option<&str> {
