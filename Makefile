@@ -10,6 +10,9 @@
 #   make bench-elections
 #                 leaderless time and vote messages after a leader fault,
 #                 in the deterministic simulation (same numbers every run)
+#   make bench-traffic
+#                 messages between replicas by kind at each loss rate,
+#                 delegated answers off and on, in the same simulation
 #   make clean    remove build products
 
 CARGO ?= cargo
@@ -18,7 +21,7 @@ K ?= 3
 SEED ?= 1000
 ONLY ?=
 
-.PHONY: all build test test-rust test-sim test-example lint bench bench-elections clean
+.PHONY: all build test test-rust test-sim test-example lint bench bench-elections bench-traffic clean
 
 all: build
 
@@ -50,6 +53,9 @@ bench: build
 
 bench-elections:
 	$(CARGO) bench -p simtest --bench elections
+
+bench-traffic:
+	$(CARGO) bench -p simtest --bench traffic
 
 clean:
 	$(CARGO) clean

@@ -14,10 +14,14 @@
 //! - [`scenario`]: the faults a seed chooses, and the run itself.
 //! - [`invariants`]: the safety properties checked after every step.
 //! - [`linearizability`]: the per-key register check of the client history.
+//! - [`traffic`]: messages between replicas sorted by what they do.
 //!
 //! `benches/elections.rs` uses the same scenarios to measure availability:
 //! how long a cluster goes without a leader after a leader fault, and what
-//! the elections cost in messages (`make bench-elections`).
+//! the elections cost in messages (`make bench-elections`);
+//! `benches/traffic.rs` measures what replication costs in messages, kind
+//! by kind, at each loss rate, with delegated answers on and off
+//! (`make bench-traffic`).
 //!
 //! What this crate must not do: reach into the core's internals. It sees
 //! replicas only through their public API, as the `node` binary does.
@@ -27,5 +31,6 @@ pub mod invariants;
 pub mod linearizability;
 pub mod network;
 pub mod scenario;
+pub mod traffic;
 
 pub use scenario::{run_scenario, Outcome, Scenario};

@@ -12,13 +12,14 @@ use crate::clients::{Clients, Request};
 use crate::invariants::{Checker, Sm};
 use crate::linearizability;
 use crate::network::{NetConfig, Network};
+use crate::traffic::MessageKind;
 use consensus::{Config, Message, NodeId, Replica, Reply, Role, SafetyRules};
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use statemachine::{KvCommand, KvStore, Recorder};
 use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+use std::collections::{BTreeMap, BinaryHeap};
 use std::time::Duration;
 use wire::Body;
 
@@ -231,6 +232,17 @@ impl Scenario {
         )
     }
 
+    /// As [`Scenario::leader_crash`], with no fault at all and clients
+    /// sending about seventeen requests a second, as `./run`'s
+    /// unreliable tests do: what replication alone costs at loss `drop`,
+    /// with delegated answers on or off. For traffic benchmarks.
+    pub fn steady_load(seed: u64, drop: f64, delegate_answers: bool) -> Self {
+        let mut s = Scenario::one_fault(seed, drop, Vec::new());
+        s.requests = 270;
+        s.delegate_answers = delegate_answers;
+        s
+    }
+
     fn one_fault(seed: u64, drop: f64, faults: Vec<(Duration, Fault)>) -> Self {
         let mut s = Scenario::random(seed);
         s.replicas = 5;
@@ -315,6 +327,8 @@ pub struct Outcome {
     pub vote_messages: Vec<Duration>,
     /// When each message between replicas, of any kind, was sent.
     pub replica_messages: Vec<Duration>,
+    /// How many messages between replicas of each kind were sent.
+    pub messages_by_kind: BTreeMap<MessageKind, u64>,
     /// Puts answered twice because a leader vouched for them (see the
     /// `consensus` crate's `unconfirmed.rs`).
     pub duplicates: usize,
@@ -438,6 +452,9 @@ impl World {
         let deadline = r.next_deadline();
         for msg in out.messages {
             self.outcome.replica_messages.push(now);
+            if let Some(kind) = MessageKind::of(&msg) {
+                *self.outcome.messages_by_kind.entry(kind).or_default() += 1;
+            }
             if matches!(msg.body, Body::VoteRequest(_) | Body::VoteResponse(_)) {
                 self.outcome.vote_messages.push(now);
             }
