@@ -45,11 +45,23 @@ pub fn enabled(level: Level) -> bool {
 }
 
 /// Logs a line at a level, prefixed by the level's name.
+///
+/// The line is formatted first and written with one call: stderr is
+/// unbuffered, so `eprintln!` would write each piece of the format on
+/// its own, and a reader of the pipe (the simulator prefixes each chunk
+/// it reads with the replica's id) could see a line cut in three.
 macro_rules! log_at {
     ($level:expr, $($arg:tt)*) => {
         if $crate::logging::enabled($level) {
-            eprintln!("[{:?}] {}", $level, format_args!($($arg)*));
+            $crate::logging::write_line(&format!("[{:?}] {}\n", $level, format_args!($($arg)*)));
         }
     };
+}
+
+/// Writes one whole log line to stderr. A failed write is ignored
+/// (`eprintln!` would panic): losing a log line must not stop a replica.
+pub fn write_line(line: &str) {
+    use std::io::Write;
+    let _ = std::io::stderr().lock().write_all(line.as_bytes());
 }
 pub(crate) use log_at;
