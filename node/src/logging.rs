@@ -44,6 +44,13 @@ pub fn enabled(level: Level) -> bool {
     LEVEL.load(Ordering::Relaxed) >= level as u8
 }
 
+/// Writes one whole log line to stderr. A failed write is ignored
+/// (`eprintln!` would panic): losing a log line must not stop a replica.
+pub fn write_line(line: &str) {
+    use std::io::Write;
+    let _ = std::io::stderr().lock().write_all(line.as_bytes());
+}
+
 /// Logs a line at a level, prefixed by the level's name.
 ///
 /// The line is formatted first and written with one call: stderr is
@@ -58,10 +65,4 @@ macro_rules! log_at {
     };
 }
 
-/// Writes one whole log line to stderr. A failed write is ignored
-/// (`eprintln!` would panic): losing a log line must not stop a replica.
-pub fn write_line(line: &str) {
-    use std::io::Write;
-    let _ = std::io::stderr().lock().write_all(line.as_bytes());
-}
 pub(crate) use log_at;
