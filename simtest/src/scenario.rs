@@ -21,7 +21,6 @@ use statemachine::{KvCommand, KvStore, Recorder};
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap};
 use std::time::Duration;
-use wire::Body;
 
 /// When the fault of [`Scenario::leader_crash`] and
 /// [`Scenario::isolated_leader`] strikes.
@@ -454,9 +453,9 @@ impl World {
             self.outcome.replica_messages.push(now);
             if let Some(kind) = MessageKind::of(&msg) {
                 *self.outcome.messages_by_kind.entry(kind).or_default() += 1;
-            }
-            if matches!(msg.body, Body::VoteRequest(_) | Body::VoteResponse(_)) {
-                self.outcome.vote_messages.push(now);
+                if matches!(kind, MessageKind::PreVote | MessageKind::Vote) {
+                    self.outcome.vote_messages.push(now);
+                }
             }
             let delays = self.net.fate(&mut self.rng, msg.src, msg.dst);
             if delays.is_empty() {
