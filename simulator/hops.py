@@ -92,6 +92,14 @@ def shape(path):
     return tuple((direction, msg.get("type", "?")) for _, direction, msg in path)
 
 
+def most_common(paths):
+    """The paths that share the most common shape (none if `paths` is empty)."""
+    if not paths:
+        return []
+    common, _ = Counter(shape(path) for path in paths).most_common(1)[0]
+    return [path for path in paths if shape(path) == common]
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("config", nargs="?", default=os.path.join(ROOT, "configs", "simple-2.json"))
@@ -105,10 +113,10 @@ def main():
     if not paths:
         print("no put was answered")
         return 1
-    common, count = Counter(shape(path) for path in paths).most_common(1)[0]
-    chosen = [path for path in paths if shape(path) == common]
+    chosen = most_common(paths)
+    common = shape(chosen[0])
     print(f"{os.path.basename(args.replica)} on {os.path.basename(args.config)}, seed {args.seed}: "
-          f"{count} of {len(paths)} answered puts took the most common path")
+          f"{len(chosen)} of {len(paths)} answered puts took the most common path")
     print(f"{'step':<10} {'datagram that ends it':<36} {'median us':>10}")
     for step in range(1, len(common)):
         gaps = [(path[step][0] - path[step - 1][0]) * 1e6 for path in chosen]

@@ -28,7 +28,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
-from collections import Counter, defaultdict
+from collections import defaultdict
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -89,9 +89,7 @@ def dump_paths(args):
     common path's puts to `args.dump`."""
     sim = hops.TracedSimulation(hops.load(args.config), args.replica, True, args.seed, log=lambda _: None)
     sim.run()
-    paths = hops.put_paths(sim.trace)
-    common = Counter(hops.shape(p) for p in paths).most_common(1)
-    chosen = [p for p in paths if common and hops.shape(p) == common[0][0]]
+    chosen = hops.most_common(hops.put_paths(sim.trace))
     with open(args.dump, "w") as f:
         json.dump({
             "sim_pid": os.getpid(),

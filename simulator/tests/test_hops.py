@@ -3,7 +3,7 @@
 import json
 import unittest
 
-from simulator.hops import put_paths, shape
+from simulator.hops import most_common, put_paths, shape
 
 
 def datagram(**fields):
@@ -42,6 +42,14 @@ class PutPathTests(unittest.TestCase):
         ]
         (path,) = put_paths(trace)
         self.assertEqual(len(path), 4)
+
+    def test_the_most_common_shape_is_kept(self):
+        def path(*types):
+            return [(0.0, "in", {"type": t}) for t in types]
+
+        paths = [path("put", "ok"), path("put", "append", "ok"), path("put", "append", "ok")]
+        self.assertEqual(most_common(paths), paths[1:])
+        self.assertEqual(most_common([]), [])
 
 
 if __name__ == "__main__":
