@@ -20,6 +20,7 @@ ends with its message; the per-process columns show where it went.
 """
 
 import argparse
+import bisect
 import json
 import os
 import re
@@ -77,9 +78,13 @@ def step_shares(path, intervals, sim_pid, replica_pids):
     for (start, _, _), (end, _, _) in zip(path, path[1:]):
         ran = defaultdict(float)
         for cpu, runs in intervals.items():
-            for s, e, pid in runs:
-                if e > start and s < end:
-                    ran[(cpu, names.get(pid, "other"))] += (min(e, end) - max(s, start)) * 1e6
+            # A processor's runs follow one another, so their ends are in
+            # order: start at the first run that ends after the step starts.
+            i = bisect.bisect_right(runs, start, key=lambda run: run[1])
+            while i < len(runs) and runs[i][0] < end:
+                s, e, pid = runs[i]
+                ran[(cpu, names.get(pid, "other"))] += (min(e, end) - max(s, start)) * 1e6
+                i += 1
         shares.append(dict(ran))
     return shares
 
