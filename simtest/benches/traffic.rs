@@ -44,8 +44,8 @@ fn main() {
             for seed in 0..seeds {
                 let outcome = run_scenario(&Scenario::steady_load(seed, drop, delegate));
                 total += outcome.replica_messages.len() as u64;
-                for (i, kind) in MessageKind::ALL.iter().enumerate() {
-                    by_kind[i] += outcome.messages_by_kind.get(kind).copied().unwrap_or(0);
+                for (i, kind) in MessageKind::ALL.into_iter().enumerate() {
+                    by_kind[i] += outcome.messages_of(kind);
                 }
                 duplicates += outcome.duplicates;
                 violations += usize::from(!outcome.violations.is_empty());

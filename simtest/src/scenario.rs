@@ -336,6 +336,13 @@ pub struct Outcome {
     pub overtaken_puts: usize,
 }
 
+impl Outcome {
+    /// How many messages of `kind` went between replicas.
+    pub fn messages_of(&self, kind: MessageKind) -> u64 {
+        self.messages_by_kind.get(&kind).copied().unwrap_or(0)
+    }
+}
+
 #[derive(Debug)]
 enum Event {
     Deliver(NodeId, Message<KvCommand>),

@@ -17,7 +17,7 @@ fn every_message_between_replicas_has_a_kind() {
 fn without_loss_every_chain_is_passed_on_once_and_answered() {
     for seed in 0..5 {
         let outcome = run_scenario(&Scenario::steady_load(seed, 0.0, false));
-        let count = |kind| outcome.messages_by_kind.get(&kind).copied().unwrap_or(0);
+        let count = |kind| outcome.messages_of(kind);
         let chains = count(MessageKind::ChainFromLeader);
         assert!(chains > 100, "seed {seed}: only {chains} chains");
         assert_eq!(count(MessageKind::ChainPassedOn), chains, "seed {seed}");
