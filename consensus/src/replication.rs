@@ -38,7 +38,7 @@
 //! conflict and everything after, and appends the rest. It commits only up
 //! to what this batch proved to match the leader's log.
 
-use crate::progress::Progress;
+use crate::progress::{Pacing, Progress};
 use crate::replica::{to_micros, Replica, Role};
 use raft_log::Cursor;
 use statemachine::StateMachine;
@@ -287,6 +287,36 @@ impl<SM: StateMachine> Replica<SM> {
         self.defer_committed_catch_up(now);
         let mut rechained = self.resend_broken_chain(now);
         rechained.extend(self.widen_along_chain(now, &widen_to));
+        let sends = DueSends {
+            last,
+            pacing,
+            keepers,
+            widen_to,
+            rechained,
+        };
+        self.send_due_appends(now, &sends);
+        if stalled {
+            // Widened once; wait again before widening again.
+            self.stalled_since = Some(now);
+        }
+        if !self.reads.is_empty() && self.commit >= self.term_start {
+            self.renew_lease_for_waiting_reads(now);
+            self.serve_reads(now);
+        }
+    }
+
+    /// One pass over the followers, each getting at most one append:
+    /// a retransmission that is due (unless others cover the commit,
+    /// `commit_cover.rs`), the widening of a stalled commit, or its
+    /// periodic contact. Followers a chain just reached are skipped.
+    fn send_due_appends(&mut self, now: Duration, sends: &DueSends) {
+        let DueSends {
+            last,
+            pacing,
+            keepers,
+            widen_to,
+            rechained,
+        } = sends;
         // Widening first, then in turn order, so that every send counts
         // when the next due retransmission is weighed (`commit_cover.rs`).
         let mut peers = widen_to.clone();
@@ -302,7 +332,7 @@ impl<SM: StateMachine> Replica<SM> {
             let due = self
                 .progress
                 .get(&peer)
-                .is_some_and(|p| p.cursor.matched < last && p.retransmit_due(now, pacing));
+                .is_some_and(|p| p.cursor.matched < *last && p.retransmit_due(now, *pacing));
             let covered = due && self.commit_covered_without(now, peer);
             let Some(p) = self.progress.get_mut(&peer) else {
                 continue;
@@ -312,7 +342,7 @@ impl<SM: StateMachine> Replica<SM> {
             } else if due {
                 // A follower that missed this many is probably down: probe
                 // it with one entry rather than a whole batch.
-                let max_entries = if p.start_retransmission(pacing) {
+                let max_entries = if p.start_retransmission(*pacing) {
                     1
                 } else {
                     self.cfg.max_batch
@@ -320,34 +350,33 @@ impl<SM: StateMachine> Replica<SM> {
                 self.send_batch(now, peer, max_entries, false);
             } else if widen_to.contains(&peer) {
                 self.send_append(now, peer);
-            } else if p.contact_due(now, pacing) {
+            } else if p.contact_due(now, *pacing) {
                 // A delegate's answer is what settles its delegations.
                 let quiet = !keepers.contains(&peer) && !p.settles_delegation;
                 self.send_batch(now, peer, self.cfg.max_batch, quiet);
             }
         }
-        if stalled {
-            // Widened once; wait again before widening again.
-            self.stalled_since = Some(now);
+    }
+
+    /// Reads are waiting on a lapsed lease: renew it now, with an append
+    /// to each lease-probe target that has been idle for
+    /// `response_patience`, rather than at the next heartbeat (see
+    /// `lease_probe_targets`).
+    fn renew_lease_for_waiting_reads(&mut self, now: Duration) {
+        if self.lease_valid(now) {
+            return;
         }
-        if !self.reads.is_empty() && self.commit >= self.term_start {
-            if !self.lease_valid(now) {
-                // Reads are waiting on the lease: renew it now rather than
-                // at the next heartbeat (see `lease_probe_targets`).
-                let idle: Vec<NodeId> = self
-                    .lease_probe_targets()
-                    .into_iter()
-                    .filter(|peer| {
-                        self.progress
-                            .get(peer)
-                            .is_some_and(|p| p.idle_for(now, self.cfg.response_patience))
-                    })
-                    .collect();
-                for peer in idle {
-                    self.send_append(now, peer);
-                }
-            }
-            self.serve_reads(now);
+        let idle: Vec<NodeId> = self
+            .lease_probe_targets()
+            .into_iter()
+            .filter(|peer| {
+                self.progress
+                    .get(peer)
+                    .is_some_and(|p| p.idle_for(now, self.cfg.response_patience))
+            })
+            .collect();
+        for peer in idle {
+            self.send_append(now, peer);
         }
     }
 
@@ -580,4 +609,20 @@ impl<SM: StateMachine> Replica<SM> {
             self.send_append(now, result.follower);
         }
     }
+}
+
+/// What one leader tick decided before its pass over the followers
+/// (`Replica::send_due_appends`), taken together because they are
+/// weighed before the tick's first send changes any follower's state.
+struct DueSends {
+    /// The leader's last log index when the tick began.
+    last: Index,
+    /// The retransmission and contact pacing (`Replica::pacing`).
+    pacing: Pacing,
+    /// The followers asked to answer their contact, for the lease.
+    keepers: Vec<NodeId>,
+    /// The followers a stalled commit is widened to this tick.
+    widen_to: Vec<NodeId>,
+    /// The followers a chain (repaired or widened) already reached.
+    rechained: Vec<NodeId>,
 }
