@@ -11,7 +11,10 @@
 //!   (hence reordering), partitions of any shape and one-way cuts.
 //! - [`clients`]: clients that behave like `./run`'s: gets and puts of
 //!   their own keys, fresh MIDs, redirects followed at once.
-//! - [`scenario`]: the faults a seed chooses, and the run itself.
+//! - [`scenario`]: the faults a seed chooses.
+//! - [`world`]: the run itself: clock, event queue, replicas, network and
+//!   clients, and the checks at the end.
+//! - [`outcome`]: what a run found.
 //! - [`invariants`]: the safety properties checked after every step.
 //! - [`linearizability`]: the per-key register check of the client history.
 //! - [`traffic`]: messages between replicas sorted by what they do.
@@ -30,7 +33,11 @@ pub mod clients;
 pub mod invariants;
 pub mod linearizability;
 pub mod network;
+pub mod outcome;
 pub mod scenario;
 pub mod traffic;
+pub mod world;
 
-pub use scenario::{run_scenario, Outcome, Scenario};
+pub use outcome::Outcome;
+pub use scenario::Scenario;
+pub use world::run_scenario;
