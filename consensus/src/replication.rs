@@ -294,7 +294,7 @@ impl<SM: StateMachine> Replica<SM> {
             widen_to,
             rechained,
         };
-        self.send_due_appends(now, &sends);
+        self.send_due_appends(now, sends);
         if stalled {
             // Widened once; wait again before widening again.
             self.stalled_since = Some(now);
@@ -309,7 +309,7 @@ impl<SM: StateMachine> Replica<SM> {
     /// a retransmission that is due (unless others cover the commit,
     /// `commit_cover.rs`), the widening of a stalled commit, or its
     /// periodic contact. Followers a chain just reached are skipped.
-    fn send_due_appends(&mut self, now: Duration, sends: &DueSends) {
+    fn send_due_appends(&mut self, now: Duration, sends: DueSends) {
         let DueSends {
             last,
             pacing,
@@ -332,7 +332,7 @@ impl<SM: StateMachine> Replica<SM> {
             let due = self
                 .progress
                 .get(&peer)
-                .is_some_and(|p| p.cursor.matched < *last && p.retransmit_due(now, *pacing));
+                .is_some_and(|p| p.cursor.matched < last && p.retransmit_due(now, pacing));
             let covered = due && self.commit_covered_without(now, peer);
             let Some(p) = self.progress.get_mut(&peer) else {
                 continue;
@@ -342,7 +342,7 @@ impl<SM: StateMachine> Replica<SM> {
             } else if due {
                 // A follower that missed this many is probably down: probe
                 // it with one entry rather than a whole batch.
-                let max_entries = if p.start_retransmission(*pacing) {
+                let max_entries = if p.start_retransmission(pacing) {
                     1
                 } else {
                     self.cfg.max_batch
@@ -350,7 +350,7 @@ impl<SM: StateMachine> Replica<SM> {
                 self.send_batch(now, peer, max_entries, false);
             } else if widen_to.contains(&peer) {
                 self.send_append(now, peer);
-            } else if p.contact_due(now, *pacing) {
+            } else if p.contact_due(now, pacing) {
                 // A delegate's answer is what settles its delegations.
                 let quiet = !keepers.contains(&peer) && !p.settles_delegation;
                 self.send_batch(now, peer, self.cfg.max_batch, quiet);
