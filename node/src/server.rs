@@ -65,26 +65,26 @@ pub fn run<SM: GetPutMachine>(opts: Options, machine: SM) -> Result<()> {
             }
         }
         flush(&mut replica, &socket, simulator);
-        let role = (replica.role(), replica.term());
-        if role != last_role {
-            log_at!(
-                Level::Info,
-                "{} is {:?} in term {}",
-                opts.id,
-                role.0,
-                role.1
-            );
-            if role.0 == Role::Leader {
-                log_at!(
-                    Level::Info,
-                    "{} leads with log of {}",
-                    opts.id,
-                    replica.log().last_index()
-                );
-            }
-            last_role = role;
-        }
+        log_role_change(&replica, &mut last_role);
     }
+}
+
+/// Logs the replica's role and term when either changed since `last`.
+fn log_role_change<SM: GetPutMachine>(replica: &Replica<SM>, last: &mut (Role, u64)) {
+    let role = (replica.role(), replica.term());
+    if role == *last {
+        return;
+    }
+    let id = replica.id();
+    log_at!(Level::Info, "{id} is {:?} in term {}", role.0, role.1);
+    if role.0 == Role::Leader {
+        log_at!(
+            Level::Info,
+            "{id} leads with log of {}",
+            replica.log().last_index()
+        );
+    }
+    *last = role;
 }
 
 /// Hands the core every datagram already waiting (at most [`BURST`]),
