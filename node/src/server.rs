@@ -5,7 +5,7 @@ use crate::logging::{log_at, Level};
 use crate::translate::{client_request, in_sending_order, GetPutMachine};
 use crate::{affinity, tuning, wait};
 use anyhow::{Context, Result};
-use consensus::{Config, Replica, Role};
+use consensus::{Config, Replica, Role, Term};
 use rand::SeedableRng;
 use std::io::ErrorKind;
 use std::net::{SocketAddr, UdpSocket};
@@ -70,7 +70,7 @@ pub fn run<SM: GetPutMachine>(opts: Options, machine: SM) -> Result<()> {
 }
 
 /// Logs the replica's role and term when either changed since `last`.
-fn log_role_change<SM: GetPutMachine>(replica: &Replica<SM>, last: &mut (Role, u64)) {
+fn log_role_change<SM: GetPutMachine>(replica: &Replica<SM>, last: &mut (Role, Term)) {
     let role = (replica.role(), replica.term());
     if role == *last {
         return;
