@@ -96,8 +96,9 @@ def most_common(paths):
     """The paths that share the most common shape (none if `paths` is empty)."""
     if not paths:
         return []
-    common, _ = Counter(shape(path) for path in paths).most_common(1)[0]
-    return [path for path in paths if shape(path) == common]
+    shapes = [shape(path) for path in paths]
+    common, _ = Counter(shapes).most_common(1)[0]
+    return [path for path, s in zip(paths, shapes) if s == common]
 
 
 def main():
