@@ -36,19 +36,19 @@ use std::process::ExitCode;
 /// `machine` builds until the process is killed. A bad command line
 /// prints usage and exits 2; a replica that cannot start exits 1.
 pub fn main_with<SM: GetPutMachine>(machine: impl FnOnce() -> SM) -> ExitCode {
-    let mut args = std::env::args();
+    let mut args = std::env::args_os();
     let program = args
         .next()
-        .as_deref()
         .and_then(|path| {
-            std::path::Path::new(path)
+            std::path::Path::new(&path)
                 .file_name()?
                 .to_str()
                 .map(String::from)
         })
         .unwrap_or_else(|| "3700kvstore".to_string());
-    let args: Vec<String> = args.collect();
-    let opts = match cli::parse(&args) {
+    let args: Option<Vec<String>> = args.map(|a| a.into_string().ok()).collect();
+    let parsed = args.ok_or_else(|| "arguments must be text (UTF-8)".to_string());
+    let opts = match parsed.and_then(|args| cli::parse(&args)) {
         Ok(opts) => opts,
         Err(problem) => {
             eprintln!("{program}: {problem}");

@@ -2,7 +2,9 @@
 
 use crate::cli::Options;
 use crate::logging::{log_at, Level};
-use crate::translate::{client_request, in_sending_order, GetPutMachine};
+use crate::translate::{
+    client_request, in_sending_order, refusal_if_too_large, GetPutMachine, MAX_CLIENT_REQUEST,
+};
 use crate::{affinity, tuning, wait};
 use anyhow::{Context, Result};
 use consensus::{Config, Replica, Role, Term};
@@ -59,7 +61,7 @@ pub fn run<SM: GetPutMachine>(opts: Options, machine: SM) -> Result<()> {
             replica.tick(now);
         } else {
             match wait::readable_within(&socket, deadline - now) {
-                Ok(true) => receive_burst(&mut replica, &socket, &clock, opts.id, &mut buf),
+                Ok(true) => receive_burst(&mut replica, &socket, simulator, &clock, &mut buf),
                 Ok(false) => {}
                 Err(e) => log_at!(Level::Warn, "waiting for the socket failed: {e}"),
             }
@@ -93,13 +95,17 @@ fn log_role_change<SM: GetPutMachine>(replica: &Replica<SM>, last: &mut (Role, T
 fn receive_burst<SM: GetPutMachine>(
     replica: &mut Replica<SM>,
     socket: &UdpSocket,
+    simulator: SocketAddr,
     clock: &Instant,
-    me: NodeId,
     buf: &mut [u8],
 ) {
     for _ in 0..BURST {
         match socket.recv(buf) {
-            Ok(n) => handle_datagram(replica, clock.elapsed(), me, &buf[..n]),
+            Ok(n) => {
+                if let Some(refusal) = handle_datagram(replica, clock.elapsed(), &buf[..n]) {
+                    send::<SM>(socket, simulator, &refusal);
+                }
+            }
             Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::Interrupted) => {}
             Err(e) => log_at!(Level::Warn, "receive failed: {e}"),
         }
@@ -109,13 +115,15 @@ fn receive_burst<SM: GetPutMachine>(
     }
 }
 
-/// Decodes one datagram and hands it to the core; bad input is logged and dropped.
+/// Decodes one datagram and hands it to the core; bad input is logged and
+/// dropped. Returns the `fail` owed to a client whose request is too large
+/// to replicate, which the core never sees.
 fn handle_datagram<SM: GetPutMachine>(
     replica: &mut Replica<SM>,
     now: Duration,
-    me: NodeId,
     bytes: &[u8],
-) {
+) -> Option<Message<SM::Command>> {
+    let me = replica.id();
     let msg: Message<SM::Command> = match wire::decode(bytes) {
         Ok(msg) => msg,
         Err(e) => {
@@ -124,20 +132,30 @@ fn handle_datagram<SM: GetPutMachine>(
                 "dropped datagram: {e}: {:.200}",
                 String::from_utf8_lossy(bytes)
             );
-            return;
+            return None;
         }
     };
     if msg.dst != me && msg.dst != NodeId::BROADCAST {
         log_at!(Level::Warn, "dropped message for {} (I am {me})", msg.dst);
-        return;
+        return None;
     }
     log_at!(Level::Trace, "recv {msg:?}");
+    if let Some(refusal) = refusal_if_too_large(me, &msg, bytes.len()) {
+        log_at!(
+            Level::Warn,
+            "refused a request of {} bytes from {} (at most {MAX_CLIENT_REQUEST})",
+            bytes.len(),
+            msg.src
+        );
+        return Some(refusal);
+    }
     if let Some(req) = client_request::<SM>(&msg) {
         log_at!(Level::Debug, "request {} from {}", req.mid, req.client);
         replica.request(now, req);
     } else {
         replica.step(now, msg);
     }
+    None
 }
 
 /// Sends everything the core produced, client answers first (see
@@ -162,6 +180,10 @@ fn send<SM: GetPutMachine>(socket: &UdpSocket, to: SocketAddr, msg: &Message<SM:
             }
             log_at!(Level::Trace, "sent {msg:?}");
         }
-        Err(e) => log_at!(Level::Warn, "cannot send {:?}: {e}", msg.body),
+        Err(e) => log_at!(
+            Level::Warn,
+            "cannot send {:.200}: {e}",
+            format!("{:?}", msg.body)
+        ),
     }
 }

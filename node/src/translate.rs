@@ -42,6 +42,31 @@ impl GetPutMachine for KvStore {
 /// The core's request type for a machine's commands and queries.
 pub type Request<SM> = ClientRequest<<SM as StateMachine>::Command, <SM as StateMachine>::Query>;
 
+/// The largest client request, in bytes of its datagram, that the node
+/// hands to the core. A put becomes a log entry, and every entry must fit
+/// in one `append` with room to spare for the append's own fields; a put
+/// too large for that could never be replicated, and would stall the log
+/// behind it until the leader lost office. The assignment's requests are
+/// under 200 bytes, so a quarter of a datagram leaves room for any
+/// experiment.
+pub const MAX_CLIENT_REQUEST: usize = wire::MAX_DATAGRAM / 4;
+
+/// The `fail` a client gets at once for a request larger than
+/// [`MAX_CLIENT_REQUEST`] (`size` bytes); `None` for any other message.
+pub fn refusal_if_too_large<C>(me: NodeId, msg: &Message<C>, size: usize) -> Option<Message<C>> {
+    if size <= MAX_CLIENT_REQUEST || !matches!(msg.body, Body::Get { .. } | Body::Put { .. }) {
+        return None;
+    }
+    Some(Message {
+        src: me,
+        dst: msg.src,
+        leader: NodeId::BROADCAST,
+        body: Body::Fail {
+            mid: msg.mid()?.to_string(),
+        },
+    })
+}
+
 /// A client's `get` or `put` as a core request; `None` for anything else.
 pub fn client_request<SM: GetPutMachine>(msg: &Message<SM::Command>) -> Option<Request<SM>> {
     let op = match &msg.body {
@@ -149,6 +174,30 @@ mod tests {
         .unwrap();
         assert!(matches!(put.op, Operation::Command(KvCommand { .. })));
         assert!(client_request::<KvStore>(&from_client(Body::Fail { mid: "x".into() })).is_none());
+    }
+
+    #[test]
+    fn only_a_client_request_too_large_to_replicate_is_refused() {
+        let put = from_client(Body::Put {
+            mid: "m".into(),
+            key: "k".into(),
+            value: "v".into(),
+        });
+        let me = NodeId(0);
+        assert!(refusal_if_too_large(me, &put, MAX_CLIENT_REQUEST).is_none());
+        let refusal = refusal_if_too_large(me, &put, MAX_CLIENT_REQUEST + 1).unwrap();
+        assert_eq!((refusal.src, refusal.dst), (me, NodeId(0x15)));
+        assert!(matches!(refusal.body, Body::Fail { ref mid } if mid == "m"));
+        let get = from_client(Body::Get {
+            mid: "g".into(),
+            key: "k".into(),
+        });
+        assert!(refusal_if_too_large(me, &get, MAX_CLIENT_REQUEST + 1).is_some());
+        let ok = from_client(Body::Ok {
+            mid: "o".into(),
+            value: None,
+        });
+        assert!(refusal_if_too_large(me, &ok, wire::MAX_DATAGRAM).is_none());
     }
 
     #[test]

@@ -30,7 +30,9 @@ fn millis(name: &str) -> Result<Option<Duration>> {
     if !(ms.is_finite() && ms > 0.0) {
         bail!("{name}={raw:?} must be positive");
     }
-    Ok(Some(Duration::from_secs_f64(ms / 1000.0)))
+    let duration = Duration::try_from_secs_f64(ms / 1000.0)
+        .with_context(|| format!("{name}={raw:?} is too long a time"))?;
+    Ok(Some(duration))
 }
 
 /// Like [`millis`], where `off` stands for `None`.

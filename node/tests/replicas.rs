@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 use std::net::{SocketAddr, UdpSocket};
+use std::os::unix::ffi::OsStrExt;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -160,6 +161,24 @@ fn three_replicas_elect_a_leader_and_serve_puts_and_gets() {
     assert_eq!(field(&get, "value"), "v1");
     let missing = r.request(serde_json::json!({"type": "get", "key": "nope"}), &leader);
     assert_eq!(field(&missing, "value"), "");
+    // A put too large to replicate is refused at once, and the log goes on.
+    let huge = "x".repeat(wire::MAX_DATAGRAM - 1_000);
+    r.send(
+        &leader,
+        serde_json::json!({"type": "put", "key": "k", "value": huge, "MID": "huge"}),
+    );
+    let refusal = r
+        .pump(Duration::from_secs(10), |m| {
+            (field(m, "MID") == "huge").then(|| m.clone())
+        })
+        .expect("an answer to the huge put");
+    assert_eq!(field(&refusal, "type"), "fail");
+    r.request(
+        serde_json::json!({"type": "put", "key": "k", "value": "v2"}),
+        &leader,
+    );
+    let get = r.request(serde_json::json!({"type": "get", "key": "k"}), &leader);
+    assert_eq!(field(&get, "value"), "v2");
     for c in &mut r.children {
         assert!(c.try_wait().unwrap().is_none(), "a replica exited");
     }
@@ -177,6 +196,32 @@ fn a_bad_command_line_prints_usage_and_exits_2() {
         let out = Command::new(BIN).args(args).output().unwrap();
         assert_eq!(out.status.code(), Some(2), "args {args:?}");
         assert!(String::from_utf8_lossy(&out.stderr).contains("usage: 3700kvstore"));
+    }
+    let not_text = std::ffi::OsStr::from_bytes(b"\xff");
+    let out = Command::new(BIN)
+        .args([not_text, "0001".as_ref(), "0002".as_ref()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "a port that is not UTF-8");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("usage: 3700kvstore"));
+}
+
+#[test]
+fn a_bad_tuning_variable_is_named_and_the_replica_does_not_start() {
+    // Nothing listens on this port; the replica must stop before it matters.
+    for (name, value) in [
+        ("KVSTORE_ELECTION_MS", "1e300"),
+        ("KVSTORE_LEASE_MS", "-5"),
+        ("KVSTORE_RELAY", "yes"),
+    ] {
+        let out = Command::new(BIN)
+            .args(["5555", "0000", "0001", "0002"])
+            .env(name, value)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{name}={value}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(name), "{name}={value}: {stderr}");
     }
 }
 
