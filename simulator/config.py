@@ -11,6 +11,7 @@ on one line and exits 2.
 """
 
 import json
+import math
 from dataclasses import dataclass, field
 
 EVENT_TYPES = ("kill_non_leader", "kill_leader", "part_easy", "part_hard", "part_end")
@@ -69,20 +70,29 @@ class Config:
         return self.wait + self.lifetime + self.end_wait
 
 
-def _number(path, data, key, default=None, minimum=None, maximum=None, integer=False):
+def _is_number(value):
+    """A finite JSON number: not a boolean, NaN or an infinity (which
+    Python's json module accepts as NaN and Infinity)."""
+    return (not isinstance(value, bool) and isinstance(value, (int, float))
+            and math.isfinite(value))
+
+
+def _number(path, data, key, default=None, minimum=None, maximum=None, integer=False, where=None):
+    """data[key], checked; `where` names the field in messages (default `key`)."""
+    where = where or key
     if key not in data:
         if default is None:
-            raise ConfigError(path, key, "required key is missing")
+            raise ConfigError(path, where, "required key is missing")
         return default
     value = data[key]
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ConfigError(path, key, f"must be a number, got {value!r}")
+    if not _is_number(value):
+        raise ConfigError(path, where, f"must be a finite number, got {value!r}")
     if integer and int(value) != value:
-        raise ConfigError(path, key, f"must be a whole number, got {value!r}")
+        raise ConfigError(path, where, f"must be a whole number, got {value!r}")
     if minimum is not None and value < minimum:
-        raise ConfigError(path, key, f"must be at least {minimum}, got {value!r}")
+        raise ConfigError(path, where, f"must be at least {minimum}, got {value!r}")
     if maximum is not None and value > maximum:
-        raise ConfigError(path, key, f"must be at most {maximum}, got {value!r}")
+        raise ConfigError(path, where, f"must be at most {maximum}, got {value!r}")
     return int(value) if integer else float(value)
 
 
@@ -98,7 +108,7 @@ def _events(path, data):
         if ev.get("type") not in EVENT_TYPES:
             raise ConfigError(path, f"{where}.type",
                               f"unknown event {ev.get('type')!r} (valid: {', '.join(EVENT_TYPES)})")
-        t = _number(path, ev, "time", minimum=0)
+        t = _number(path, ev, "time", minimum=0, where=f"{where}.time")
         events.append(Event(ev["type"], t))
     return sorted(events, key=lambda e: e.time)
 
@@ -109,7 +119,8 @@ def _tests(path, data):
         raise ConfigError(path, "tests", "required object is missing")
     fractions = {}
     for key, default in TEST_FRACTIONS.items():
-        fractions[key] = _number(path, tests, key, default=default, minimum=0, maximum=1)
+        fractions[key] = _number(path, tests, key, default=default, minimum=0, maximum=1,
+                                 where=f"tests.{key}")
     bench = tests.get("benchmarks")
     if not isinstance(bench, dict):
         raise ConfigError(path, "tests.benchmarks", "required object is missing")
@@ -119,8 +130,8 @@ def _tests(path, data):
         where = f"tests.benchmarks.{metric}"
         if not isinstance(values, list) or len(values) != 3:
             raise ConfigError(path, where, "must be a list of three thresholds")
-        if any(isinstance(v, bool) or not isinstance(v, (int, float)) for v in values):
-            raise ConfigError(path, where, "thresholds must be numbers")
+        if not all(_is_number(v) for v in values):
+            raise ConfigError(path, where, "thresholds must be finite numbers")
         if sorted(values) != list(values):
             raise ConfigError(path, where, "thresholds must not decrease")
         benchmarks[metric] = [float(v) for v in values]
@@ -162,6 +173,8 @@ def load(path):
             text = f.read()
     except OSError as e:
         raise ConfigError(path, "(file)", e.strerror or str(e)) from None
+    except UnicodeDecodeError as e:
+        raise ConfigError(path, "(file)", f"not UTF-8 text (byte {e.start})") from None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as e:

@@ -49,9 +49,22 @@ class ConfigTests(unittest.TestCase):
         self.assertEqual(self.field_of_error(with_(drops=-0.1)), "drops")
         self.assertEqual(self.field_of_error(with_(requests="many")), "requests")
 
+    def test_nan_and_infinity_are_not_numbers(self):
+        for bad in (float("nan"), float("inf"), float("-inf")):
+            for key in ("lifetime", "replicas", "requests", "drops"):
+                self.assertEqual(self.field_of_error(with_(**{key: bad})), key, (key, bad))
+            data = with_()
+            data["tests"]["benchmarks"]["failures"] = [0, bad, 2]
+            self.assertEqual(self.field_of_error(data), "tests.benchmarks.failures")
+            data = with_()
+            data["tests"]["maximum_get_fail_fraction"] = bad
+            self.assertEqual(self.field_of_error(data), "tests.maximum_get_fail_fraction")
+
     def test_events(self):
         self.assertEqual(self.field_of_error(with_(events=[{"type": "meteor", "time": 3}])), "events[0].type")
-        self.assertEqual(self.field_of_error(with_(events=[{"type": "kill_leader"}])), "time")
+        self.assertEqual(self.field_of_error(with_(events=[{"type": "kill_leader"}])), "events[0].time")
+        late = [{"type": "part_end", "time": 9}, {"type": "kill_leader", "time": -1}]
+        self.assertEqual(self.field_of_error(with_(events=late)), "events[1].time")
         cfg = parse("t", with_(events=[{"type": "part_end", "time": 9}, {"type": "part_hard", "time": 2}]))
         self.assertEqual([e.type for e in cfg.events], ["part_hard", "part_end"])
 
@@ -77,6 +90,12 @@ class ConfigTests(unittest.TestCase):
             self.assertEqual(ctx.exception.field, "(json)")
             with self.assertRaises(ConfigError):
                 load(os.path.join(d, "absent.json"))
+            latin = os.path.join(d, "latin.json")
+            with open(latin, "wb") as f:
+                f.write(b'{"description": "caf\xe9"}')
+            with self.assertRaises(ConfigError) as ctx:
+                load(latin)
+            self.assertEqual(ctx.exception.field, "(file)")
 
     def test_canonical_configs_are_valid(self):
         here = os.path.dirname(__file__)
