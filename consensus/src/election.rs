@@ -4,7 +4,7 @@
 //! ## The rounds
 //!
 //! A follower that hears nothing from a leader for its election timeout
-//! (drawn at random from `[T, 2T)` so that replicas rarely time out
+//! (drawn at random from `[T, 2T]` so that replicas rarely time out
 //! together) first runs a *pre-vote*: it asks every peer "would you vote
 //! for me in term `term + 1`?" without changing its own term. Only if a
 //! majority says yes does it increment its term and ask for real votes.
@@ -49,9 +49,9 @@
 //! cannot be reached, or by a replica whose log is too stale for anyone
 //! to vote for it. Repeating it every election timeout only costs
 //! messages, so until the replica hears from a leader, a round that
-//! starts after a lost one draws its timer from `[2T, 4T)` instead. The
+//! starts after a lost one draws its timer from `[2T, 4T]` instead. The
 //! lost round's own timer was drawn when it started, before anyone knew
-//! it would lose, so the second round still comes `[T, 2T)` after the
+//! it would lose, so the second round still comes `[T, 2T]` after the
 //! first; from then on a minority replica asks about half as often, and
 //! a stale one leaves the field to the others. In a partition of a few
 //! seconds, then, a minority replica's rounds are mostly its first two,
@@ -100,7 +100,7 @@ use wire::{Body, NodeId, VoteRequest, VoteResponse};
 
 impl<SM: StateMachine> Replica<SM> {
     /// Draws a fresh election timeout starting at `now`: from
-    /// `[T, 2T)`, or `[2T, 4T)` once a round was lost (see the module
+    /// `[T, 2T]`, or `[2T, 4T]` once a round was lost (see the module
     /// docs).
     pub(crate) fn reset_election_timer(&mut self, now: Duration) {
         let backoff = if self.lost_rounds > 0 { 2 } else { 1 };
@@ -133,15 +133,20 @@ impl<SM: StateMachine> Replica<SM> {
 
     /// True while this replica believes a live leader leads: it is that
     /// leader, or it heard from one within the minimum election timeout.
+    ///
+    /// Hearing from a leader is a promise the leader's lease counts on
+    /// (`lease.rs`): no vote for anyone else for an election timeout. So
+    /// the promise outlives a newer term adopted meanwhile from a message
+    /// that names no leader, such as a refusal of this replica's own
+    /// rehearsal that crossed its leader's contact: forgetting the leader
+    /// there would let this replica vote a rival in while the leader still
+    /// answers reads alone, and a read could miss an answered write.
     pub(crate) fn in_leader_lease(&self, now: Duration) -> bool {
         match self.role {
             Role::Leader => true,
-            _ => {
-                self.leader.is_some()
-                    && self
-                        .leader_contact
-                        .is_some_and(|t| now < t + self.cfg.election_timeout)
-            }
+            _ => self
+                .sticky_since
+                .is_some_and(|t| now < t + self.cfg.election_timeout),
         }
     }
 

@@ -92,8 +92,10 @@
 //!   a pre-vote request or under stickiness. Added: check-quorum deposes
 //!   a leader cut off from a majority (`check_quorum_lost`, `lease.rs`).
 //! - Followers, respond: `step`. A quiet AppendEntries is answered only if
-//!   refused (`replication.rs`); a relayed one is passed on with the
-//!   result (`pass_on_relay`, `relay.rs`).
+//!   refused, or while the follower owes answers its leader must take over
+//!   or settle (`replication.rs`, `owed_answers.rs`,
+//!   `delegated_answers.rs`); a relayed one is passed on with the result
+//!   (`pass_on_relay`, `relay.rs`).
 //! - Followers, timeout: `tick` calls `election_timeout`; the timer
 //!   (`reset_election_timer`) restarts on the leader's contact and on a
 //!   granted vote. Departures (`election.rs`): a pre-vote before the term
@@ -149,7 +151,7 @@ mod unconfirmed;
 
 pub use config::{Config, ConfigError};
 pub use faults::SafetyRules;
-pub use replica::{Replica, Role};
+pub use replica::{Replica, Role, MAX_PEER_TERM};
 pub use request::{Answer, ClientRequest, Operation, Output, Reply};
 
 /// Re-exported so callers name messages, ids and entries with one import.

@@ -30,6 +30,13 @@ pub enum Role {
     Leader,
 }
 
+/// The largest term a replica takes from a peer. A term grows by one an
+/// election round, so no cluster comes within sight of it in earnest; a
+/// message that claims more comes from a broken or hostile peer, and
+/// adopting its term would leave no room to count the elections after it
+/// (the next round's term would overflow). Such a message is ignored.
+pub const MAX_PEER_TERM: Term = Term::MAX / 2;
+
 pub(crate) type Request<SM> =
     ClientRequest<<SM as StateMachine>::Command, <SM as StateMachine>::Query>;
 
@@ -58,6 +65,12 @@ pub struct Replica<SM: StateMachine> {
     pub(crate) election_deadline: Duration,
     /// When the current leader was last heard from (followers).
     pub(crate) leader_contact: Option<Duration>,
+    /// When a live leader, of whatever term, was last heard from. Unlike
+    /// `leader_contact` it survives adopting a newer term from a message
+    /// that names no leader: the promise behind the leader's lease
+    /// (`in_leader_lease`, `lease.rs`) is kept for an election timeout
+    /// from the contact, whatever happens to the term meanwhile.
+    pub(crate) sticky_since: Option<Duration>,
     /// The current leader's latest contact said it is idle, so the next
     /// comes only an idle heartbeat interval later (followers).
     pub(crate) leader_idle: bool,
@@ -167,6 +180,7 @@ impl<SM: StateMachine> Replica<SM> {
             applied: 0,
             election_deadline: now,
             leader_contact: None,
+            sticky_since: None,
             leader_idle: false,
             votes: BTreeSet::new(),
             answered: BTreeSet::new(),
@@ -209,6 +223,9 @@ impl<SM: StateMachine> Replica<SM> {
         if msg.src == self.cfg.id || !self.cfg.peers.contains(&msg.src) {
             return;
         }
+        if msg.term().is_some_and(|term| term > MAX_PEER_TERM) {
+            return;
+        }
         self.last_heard.insert(msg.src, now);
         match msg.body {
             Body::VoteRequest(req) => self.on_vote_request(now, msg.src, req),
@@ -220,8 +237,11 @@ impl<SM: StateMachine> Replica<SM> {
     }
 
     /// Handles a client's get or put: served, redirected or held, and
-    /// answered exactly once, possibly much later.
-    pub fn request(&mut self, now: Duration, req: Request<SM>) {
+    /// answered, possibly much later. A put this replica accepts is
+    /// applied at most once; it is answered once, except that a leader
+    /// that cannot know whether it was answered may vouch for it again
+    /// ([`Answer::Vouched`](crate::Answer::Vouched)).
+    pub fn request(&mut self, now: Duration, req: ClientRequest<SM::Command, SM::Query>) {
         self.route(now, req);
     }
 
@@ -310,8 +330,10 @@ impl<SM: StateMachine> Replica<SM> {
     }
 
     /// Client requests it still owes an answer (held, waiting to be read,
-    /// accepted into its log but not yet committed, or committed after it
-    /// lost office and not yet taken over by the current leader).
+    /// accepted into its log but not yet committed, committed after it
+    /// lost office and not yet taken over by the current leader, or
+    /// committed with their answer held until the delegated answers
+    /// before them settle).
     pub fn pending_requests(&self) -> usize {
         self.held.len()
             + self.reads.len()
@@ -341,6 +363,9 @@ impl<SM: StateMachine> Replica<SM> {
         self.role = Role::Follower;
         self.leader = leader;
         self.leader_contact = leader.map(|_| now);
+        if leader.is_some() {
+            self.sticky_since = Some(now);
+        }
         self.leader_idle = false;
         self.end_vote_round();
         if leader.is_some() {

@@ -480,6 +480,7 @@ impl<SM: StateMachine> Replica<SM> {
             self.become_follower(now, req.term, Some(leader));
         } else {
             self.leader_contact = Some(now);
+            self.sticky_since = Some(now);
             self.reached_majority();
             self.reset_election_timer(now);
             self.release_held(now);

@@ -298,3 +298,36 @@ fn a_leader_that_sees_a_higher_term_steps_down() {
     assert_eq!(c.node(0).role(), Role::Follower);
     assert_eq!(c.node(0).term(), term + 5);
 }
+
+#[test]
+fn a_message_claiming_a_term_beyond_reason_is_ignored() {
+    let mut c = Cluster::new(3);
+    c.time_out(0);
+    c.settle();
+    let term = c.node(0).term();
+    for claimed in [consensus::MAX_PEER_TERM + 1, u64::MAX] {
+        c.in_flight.push(Msg {
+            src: id(1),
+            dst: id(0),
+            leader: wire::NodeId::BROADCAST,
+            body: Body::AppendResponse(wire::AppendResponse {
+                term: claimed,
+                success: false,
+                match_index: 0,
+                hint_term: None,
+                sent_at: 0,
+                relayed: Vec::new(),
+                owed: Vec::new(),
+                answered: Vec::new(),
+                answers_fence: 0,
+            }),
+        });
+        c.deliver(|_| true);
+        assert_eq!(c.node(0).role(), Role::Leader);
+        assert_eq!(c.node(0).term(), term);
+    }
+    // The cluster goes on: a put still commits.
+    c.put(0, "p", "k", "v");
+    c.settle();
+    assert!(!c.answers("p").is_empty());
+}

@@ -295,4 +295,16 @@ impl<C> Message<C> {
             _ => None,
         }
     }
+
+    /// The sender's term, carried by every Raft message; `None` for
+    /// client traffic.
+    pub fn term(&self) -> Option<Term> {
+        match &self.body {
+            Body::VoteRequest(req) => Some(req.term),
+            Body::VoteResponse(resp) => Some(resp.term),
+            Body::Append(append) => Some(append.term),
+            Body::AppendResponse(resp) => Some(resp.term),
+            _ => None,
+        }
+    }
 }
