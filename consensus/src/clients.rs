@@ -1,6 +1,8 @@
 //! Routing client requests: serve, redirect, or hold.
 //!
-//! Every request gets exactly one answer, and never `fail`:
+//! A request is never answered `fail`, and is answered once (a vouch
+//! after a leader change may answer a put twice: `unconfirmed.rs`,
+//! `owed_answers.rs`):
 //!
 //! - a leader appends a put to its log (answered when applied, see
 //!   `commit.rs`) and answers a get from its state machine while its lease
@@ -42,7 +44,10 @@ impl<SM: StateMachine> Replica<SM> {
                 // Too many waiting: the oldest goes wherever we last knew.
                 let (_, oldest) = self.held.remove(0);
                 self.held.push((now, req));
-                let guess = self.leader.unwrap_or(self.cfg.peers[0]);
+                let guess = self
+                    .leader
+                    .or(self.cfg.peers.first().copied())
+                    .unwrap_or(crate::NodeId::BROADCAST);
                 self.redirect(oldest, guess);
             }
         }

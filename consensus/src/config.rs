@@ -277,6 +277,9 @@ impl Config {
         if self.max_batch == 0 {
             return err("max_batch must be at least 1");
         }
+        if self.max_held_requests == 0 {
+            return err("max_held_requests must be at least 1");
+        }
         Ok(())
     }
 
@@ -379,6 +382,16 @@ mod tests {
         c.idle_after = Some(Duration::from_millis(600));
         assert_eq!(c.idle_after(), Duration::from_millis(600));
         c.idle_after = Some(Duration::ZERO);
+        assert!(c.validate().is_err());
+    }
+
+    #[test]
+    fn a_zero_count_is_rejected() {
+        let mut c = Config::new(NodeId(0), vec![NodeId(1), NodeId(2)]);
+        c.max_batch = 0;
+        assert!(c.validate().is_err());
+        let mut c = Config::new(NodeId(0), vec![NodeId(1), NodeId(2)]);
+        c.max_held_requests = 0;
         assert!(c.validate().is_err());
     }
 
