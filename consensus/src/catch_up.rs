@@ -14,7 +14,7 @@
 //!
 //! The follower does not need them now: its next turn in the rotation
 //! (`followers_by_turn`) carries everything it lacks, because the cursor is
-//! rewound to what it acknowledged.
+//! rewound to where a resend starts (`Cursor::resend_from`).
 //!
 //! ## The rule
 //!

@@ -12,7 +12,8 @@
 //! ## Who answers a client
 //!
 //! The replica that put a client's request into its log (as leader) is the
-//! one that answers it, exactly once. It remembers the request by index
+//! one that answers it, once, unless it let the relay chain's last
+//! follower answer for it (`delegated_answers.rs`). It remembers the request by index
 //! until that index is committed, as leader or later as follower. Then
 //! either the committed entry is the request's own (answered `ok` with the
 //! result of applying it) or another entry took its place when the log

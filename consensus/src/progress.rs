@@ -386,7 +386,9 @@ impl Progress {
     }
 
     /// Readies a resend of everything unacknowledged: the cursor goes back
-    /// to what the follower acknowledged, and the retry is counted.
+    /// to where a resend starts (`Cursor::resend_from`: just past what the
+    /// follower acknowledged, or the probe it has not answered yet), and
+    /// the retry is counted.
     /// Returns whether the follower is now [`probably_down`](Self::probably_down),
     /// judged on what it was sent before the rewind, in which case the
     /// resend should probe with one entry rather than a whole batch.

@@ -3,7 +3,8 @@
 //!
 //! ## The problem
 //!
-//! The replica that accepted a put is the only one that answers it
+//! The replica that accepted a put (or the follower it delegated the
+//! answer to, `delegated_answers.rs`) is the only one that answers it
 //! (`commit.rs`). A put accepted by a leader just before it lost office
 //! (it crashed, or a partition cut it off) can still be committed by its
 //! successor, and must be if the entry reached a majority. Its client

@@ -15,7 +15,12 @@ use wire::{Body, Message, NodeId};
 /// it stands: replication, leases, redirects and answers are the core's,
 /// and none of them looks inside a command.
 pub trait GetPutMachine: StateMachine {
-    /// The command a client's put of `value` at `key` becomes.
+    /// The command a client's put of `value` at `key` becomes. Every put is
+    /// replicated and answered `ok` (the node answers `fail` only to a
+    /// request too large to replicate), so a value the machine cannot use
+    /// must still become some command, one that changes nothing if need
+    /// be. The `ok` carries no value: applying the command's output is
+    /// not sent back.
     fn put(key: String, value: String) -> Self::Command;
     /// The query a client's get of `key` becomes.
     fn get(key: String) -> Self::Query;

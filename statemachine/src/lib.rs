@@ -36,6 +36,19 @@ use std::fmt::Debug;
 /// calls [`apply`](StateMachine::apply) once per committed entry, in index
 /// order, on every replica, and [`query`](StateMachine::query) only on a
 /// leader that can prove its state is current.
+///
+/// A client's request is applied at most once: the replica that accepted
+/// it into its log routes it again only once that entry can never commit.
+/// A client that sends the same request again on its own (the simulator's
+/// clients only do so after a `redirect`, with a new `MID`) has made a new
+/// request, applied again; a machine whose commands do not simply
+/// overwrite, a counter say, sees both.
+///
+/// The footprint methods and [`creates_state`](StateMachine::creates_state)
+/// never change what is applied or what a query returns. They only decide
+/// which answers a leader sends, holds or vouches for after a leader
+/// change (`consensus`'s `unconfirmed.rs` and `delegated_answers.rs`), and
+/// the defaults are always correct.
 pub trait StateMachine {
     /// A command that changes the state; replicated through the log, so it
     /// must travel as JSON.
