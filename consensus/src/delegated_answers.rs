@@ -102,7 +102,7 @@ use crate::unconfirmed::AppliedWrite;
 use statemachine::{Footprint, StateMachine};
 use std::collections::BTreeSet;
 use std::time::Duration;
-use wire::{AppendEntries, AppendResponse, Index, NodeId, RelayReport, Term};
+use wire::{AppendEntries, AppendResponse, Index, NodeId, Relay, RelayReport, Term};
 
 /// Leader side: a delegated write whose delegate has not yet said
 /// whether it answered.
@@ -201,33 +201,7 @@ impl<SM: StateMachine> Replica<SM> {
         {
             return;
         }
-        let holders: BTreeSet<NodeId> = relay
-            .reports
-            .iter()
-            .filter(|r| r.success && r.match_index >= newest)
-            .map(|r| r.follower)
-            .filter(|&f| f != self.cfg.id && f != relay.leader)
-            .collect();
-        // The leader and this follower hold them too.
-        if holders.len() + 2 < self.cfg.quorum() {
-            return;
-        }
-        let term = self.term;
-        if !relay
-            .delegated
-            .iter()
-            .all(|&i| self.log.term_at(i) == Some(term))
-        {
-            return;
-        }
-        // Committing early applies everything up to the newest delegated
-        // write: only writes it answers itself, or no-ops, may be among
-        // them. A write applied here unanswered would count as answered by
-        // its leader (`unconfirmed.rs`), which may still fail to answer it.
-        let unanswered_between = (self.commit + 1..newest).any(|i| {
-            !relay.delegated.contains(&i) && self.log.get(i).is_none_or(|e| e.command.is_some())
-        });
-        if unanswered_between {
+        if !self.delegation_proven(relay, newest) {
             return;
         }
         let applied = self.applied;
@@ -250,6 +224,40 @@ impl<SM: StateMachine> Replica<SM> {
         self.commit = self.commit.max(newest);
         self.apply_committed(now);
         self.ledger.to_answer.clear();
+    }
+
+    /// Whether this follower, at the end of `relay`'s chain and holding
+    /// its batch through `newest`, can prove the delegated writes
+    /// committed and may apply everything up to `newest` itself: a
+    /// majority holds them in the current term, and nothing between its
+    /// commit index and `newest` is a write it would not answer.
+    fn delegation_proven(&self, relay: &Relay, newest: Index) -> bool {
+        let holders: BTreeSet<NodeId> = relay
+            .reports
+            .iter()
+            .filter(|r| r.success && r.match_index >= newest)
+            .map(|r| r.follower)
+            .filter(|&f| f != self.cfg.id && f != relay.leader)
+            .collect();
+        // The leader and this follower hold them too.
+        if holders.len() + 2 < self.cfg.quorum() {
+            return false;
+        }
+        let term = self.term;
+        if !relay
+            .delegated
+            .iter()
+            .all(|&i| self.log.term_at(i) == Some(term))
+        {
+            return false;
+        }
+        // Committing early applies everything up to the newest delegated
+        // write: only writes it answers itself, or no-ops, may be among
+        // them. A write applied here unanswered would count as answered by
+        // its leader (`unconfirmed.rs`), which may still fail to answer it.
+        !(self.commit + 1..newest).any(|i| {
+            !relay.delegated.contains(&i) && self.log.get(i).is_none_or(|e| e.command.is_some())
+        })
     }
 
     /// Follower side, while applying: the answer to a delegated write at

@@ -11,7 +11,8 @@
 //! ## Lease reads
 //!
 //! A follower that heard from a live leader refuses every vote for
-//! `election_timeout` afterwards (leader stickiness, `election.rs`). So
+//! `election_timeout` afterwards, whatever term it adopts meanwhile
+//! (leader stickiness, `election.rs`, `in_leader_lease`). So
 //! once a majority confirmed contact at `t`, no other leader can be elected
 //! before `t + election_timeout`, and until then this leader's applied
 //! state is the latest committed state: it may answer reads alone, with no

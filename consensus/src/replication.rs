@@ -44,7 +44,7 @@ use raft_log::Cursor;
 use statemachine::StateMachine;
 use std::cmp::Reverse;
 use std::time::Duration;
-use wire::{AppendEntries, AppendResponse, Body, Entry, Index, NodeId, RelayReport};
+use wire::{AppendEntries, AppendResponse, Body, Entry, Index, NodeId, RelayReport, Term};
 
 impl<SM: StateMachine> Replica<SM> {
     /// Won the election: take over the log, append this term's no-op so
@@ -463,19 +463,40 @@ impl<SM: StateMachine> Replica<SM> {
         if req.term < self.term {
             // A stale leader: tell it our term so that it steps down.
             let answer = AppendResponse {
-                term: self.term,
-                success: false,
-                match_index: self.log.last_index(),
-                hint_term: None,
-                sent_at: req.sent_at,
-                relayed: Vec::new(),
                 owed: Vec::new(),
-                answered: Vec::new(),
-                answers_fence: 0,
+                ..self.append_answer(false, self.log.last_index(), None, req.sent_at)
             };
             self.send(leader, Body::AppendResponse(answer));
             return;
         }
+        self.hear_from_leader(now, leader, &req);
+        let mut answer = if self.log.matches(req.prev_index, req.prev_term) {
+            match self.accept_entries(now, &req) {
+                Some(answer) => answer,
+                None => return,
+            }
+        } else {
+            let (hint, hint_term) = self.log.conflict_hint(req.prev_index, req.prev_term);
+            self.append_answer(false, hint, Some(hint_term), req.sent_at)
+        };
+        if req.relay.is_some() {
+            self.pass_on_relay(req, answer);
+        } else {
+            self.stamp_answers(&mut answer, req.answers_settled, 0);
+            self.send(leader, Body::AppendResponse(answer));
+        }
+    }
+
+    /// The leader of `req`'s term spoke, directly or along a relay chain:
+    /// follow it, and take in what its append says besides its entries
+    /// (whether it is idle, which owed answers it took over, which
+    /// delegated answers are settled).
+    fn hear_from_leader(
+        &mut self,
+        now: Duration,
+        leader: NodeId,
+        req: &AppendEntries<SM::Command>,
+    ) {
         if req.term > self.term || self.role != Role::Follower || self.leader != Some(leader) {
             self.become_follower(now, req.term, Some(leader));
         } else {
@@ -491,52 +512,55 @@ impl<SM: StateMachine> Replica<SM> {
         }
         self.forget_owed_taken(&req.owed_taken);
         self.forget_settled_answers(req.answers_settled);
-        let mut answer = if self.log.matches(req.prev_index, req.prev_term) {
-            let merge = self.log.merge(req.prev_index, &req.entries);
-            let proven = req.commit.min(merge.matched_through);
-            self.note_answers_held(&req.answers_held);
-            if proven > self.commit {
-                self.commit = proven;
-                self.apply_committed(now);
-            }
-            self.forget_released_writes(req.commit);
-            self.answer_delegated(now, &req, merge.matched_through);
-            // Answers it owes, or gave for the leader, keep it answering
-            // (`owed_answers.rs`, `delegated_answers.rs`).
-            let unsettled = self.has_unsettled_answers();
-            if req.quiet && req.relay.is_none() && self.owed.is_empty() && !unsettled {
-                return;
-            }
-            AppendResponse {
-                term: self.term,
-                success: true,
-                match_index: merge.matched_through,
-                hint_term: None,
-                sent_at: req.sent_at,
-                relayed: Vec::new(),
-                owed: self.owed.clone(),
-                answered: Vec::new(),
-                answers_fence: 0,
-            }
-        } else {
-            let (hint, hint_term) = self.log.conflict_hint(req.prev_index, req.prev_term);
-            AppendResponse {
-                term: self.term,
-                success: false,
-                match_index: hint,
-                hint_term: Some(hint_term),
-                sent_at: req.sent_at,
-                relayed: Vec::new(),
-                owed: self.owed.clone(),
-                answered: Vec::new(),
-                answers_fence: 0,
-            }
-        };
-        if req.relay.is_some() {
-            self.pass_on_relay(req, answer);
-        } else {
-            self.stamp_answers(&mut answer, req.answers_settled, 0);
-            self.send(leader, Body::AppendResponse(answer));
+    }
+
+    /// Stores the entries of an append that matches the log, applies what
+    /// the leader's commit proves, answers the puts delegated to this
+    /// replica, and returns the answer for the leader: `None` for a quiet
+    /// contact that needs none.
+    fn accept_entries(
+        &mut self,
+        now: Duration,
+        req: &AppendEntries<SM::Command>,
+    ) -> Option<AppendResponse> {
+        let merge = self.log.merge(req.prev_index, &req.entries);
+        let proven = req.commit.min(merge.matched_through);
+        self.note_answers_held(&req.answers_held);
+        if proven > self.commit {
+            self.commit = proven;
+            self.apply_committed(now);
+        }
+        self.forget_released_writes(req.commit);
+        self.answer_delegated(now, req, merge.matched_through);
+        // Answers it owes, or gave for the leader, keep it answering
+        // (`owed_answers.rs`, `delegated_answers.rs`).
+        let unsettled = self.has_unsettled_answers();
+        if req.quiet && req.relay.is_none() && self.owed.is_empty() && !unsettled {
+            return None;
+        }
+        Some(self.append_answer(true, merge.matched_through, None, req.sent_at))
+    }
+
+    /// An answer in this replica's term to an append sent at `sent_at`,
+    /// listing the writes it owes (`owed_answers.rs`); relayed results and
+    /// delegated answers are added where they apply.
+    fn append_answer(
+        &self,
+        success: bool,
+        match_index: Index,
+        hint_term: Option<Term>,
+        sent_at: u64,
+    ) -> AppendResponse {
+        AppendResponse {
+            term: self.term,
+            success,
+            match_index,
+            hint_term,
+            sent_at,
+            relayed: Vec::new(),
+            owed: self.owed.clone(),
+            answered: Vec::new(),
+            answers_fence: 0,
         }
     }
 
