@@ -59,9 +59,9 @@ impl<C: Clone> Log<C> {
 
     /// Entries `from..=through` (clamped to the log), for batching and applying.
     pub fn range(&self, from: Index, through: Index) -> &[Entry<C>] {
-        let start = from.max(1) as usize - 1;
+        let start = (from.max(1) as usize - 1).min(self.entries.len());
         let end = (through.min(self.last_index()) as usize).max(start);
-        &self.entries[start.min(self.entries.len())..end]
+        &self.entries[start..end]
     }
 
     /// Appends one entry at the end (a leader's path) and returns its index.

@@ -40,6 +40,18 @@ fn consistency_check_needs_same_term_at_prev_index() {
 }
 
 #[test]
+fn a_range_is_clamped_to_the_log_at_both_ends() {
+    let log = log_of(&[1, 1, 2]);
+    let range_terms =
+        |from, through| -> Vec<u64> { log.range(from, through).iter().map(|e| e.term).collect() };
+    assert_eq!(range_terms(0, 2), vec![1, 1]);
+    assert_eq!(range_terms(2, 99), vec![1, 2]);
+    assert_eq!(range_terms(4, 9), Vec::<u64>::new(), "just past the end");
+    assert_eq!(range_terms(9, 12), Vec::<u64>::new(), "well past the end");
+    assert_eq!(range_terms(3, 1), Vec::<u64>::new(), "an empty range");
+}
+
+#[test]
 fn conflicting_entry_and_all_after_it_are_truncated() {
     let mut log = log_of(&[1, 1, 2, 2, 2]);
     let m = log.merge(2, &batch(&[1, 3]));
