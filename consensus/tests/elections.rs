@@ -272,18 +272,14 @@ fn a_replica_refuses_its_vote_to_a_candidate_with_a_staler_log() {
     assert_eq!(c.leaders(), vec![id(1)], "only the up-to-date log can win");
 }
 
-#[test]
-fn a_leader_that_sees_a_higher_term_steps_down() {
-    let mut c = Cluster::new(3);
-    c.time_out(0);
-    c.settle();
-    let term = c.node(0).term();
-    c.in_flight.push(Msg {
-        src: id(1),
-        dst: id(0),
+/// A refused append answer from `from` to `to`, carrying `term`.
+fn refusal_in_term(from: u16, to: u16, term: u64) -> Msg {
+    Msg {
+        src: id(from),
+        dst: id(to),
         leader: wire::NodeId::BROADCAST,
         body: Body::AppendResponse(wire::AppendResponse {
-            term: term + 5,
+            term,
             success: false,
             match_index: 0,
             hint_term: None,
@@ -293,7 +289,14 @@ fn a_leader_that_sees_a_higher_term_steps_down() {
             answered: Vec::new(),
             answers_fence: 0,
         }),
-    });
+    }
+}
+
+#[test]
+fn a_leader_that_sees_a_higher_term_steps_down() {
+    let mut c = Cluster::led_by_0(3);
+    let term = c.node(0).term();
+    c.in_flight.push(refusal_in_term(1, 0, term + 5));
     c.deliver(|_| true);
     assert_eq!(c.node(0).role(), Role::Follower);
     assert_eq!(c.node(0).term(), term + 5);
@@ -301,27 +304,10 @@ fn a_leader_that_sees_a_higher_term_steps_down() {
 
 #[test]
 fn a_message_claiming_a_term_beyond_reason_is_ignored() {
-    let mut c = Cluster::new(3);
-    c.time_out(0);
-    c.settle();
+    let mut c = Cluster::led_by_0(3);
     let term = c.node(0).term();
     for claimed in [consensus::MAX_PEER_TERM + 1, u64::MAX] {
-        c.in_flight.push(Msg {
-            src: id(1),
-            dst: id(0),
-            leader: wire::NodeId::BROADCAST,
-            body: Body::AppendResponse(wire::AppendResponse {
-                term: claimed,
-                success: false,
-                match_index: 0,
-                hint_term: None,
-                sent_at: 0,
-                relayed: Vec::new(),
-                owed: Vec::new(),
-                answered: Vec::new(),
-                answers_fence: 0,
-            }),
-        });
+        c.in_flight.push(refusal_in_term(1, 0, claimed));
         c.deliver(|_| true);
         assert_eq!(c.node(0).role(), Role::Leader);
         assert_eq!(c.node(0).term(), term);
