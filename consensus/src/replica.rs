@@ -145,6 +145,10 @@ pub struct Replica<SM: StateMachine> {
     pub(crate) delegations: BTreeMap<Index, Delegation>,
     pub(crate) delegated_unapplied: BTreeSet<Index>,
     pub(crate) delegation_frontier: Index,
+    /// For each leader heard from, the least difference yet seen between
+    /// this replica's clock on receiving an append and the leader's on
+    /// sending it (`delegated_answers.rs`, "Old batches").
+    pub(crate) leader_clock_gaps: BTreeMap<NodeId, i128>,
     pub(crate) held_answers: BTreeMap<Index, Reply<SM::Output>>,
     /// Follower: the writes whose answers its leader holds (`held_writes.rs`).
     pub(crate) held_writes: HeldWrites,
@@ -207,6 +211,7 @@ impl<SM: StateMachine> Replica<SM> {
             delegations: BTreeMap::new(),
             delegated_unapplied: BTreeSet::new(),
             delegation_frontier: 0,
+            leader_clock_gaps: BTreeMap::new(),
             held_answers: BTreeMap::new(),
             held_writes: HeldWrites::default(),
             relay_memory: None,

@@ -506,6 +506,7 @@ impl<SM: StateMachine> Replica<SM> {
             self.reset_election_timer(now);
             self.release_held(now);
         }
+        self.note_leader_clock(now, leader, req.sent_at);
         self.leader_idle = req.idle;
         if req.idle {
             self.expect_idle_leader();

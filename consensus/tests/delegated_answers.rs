@@ -246,3 +246,40 @@ fn a_burst_of_puts_of_one_key_is_answered_by_the_last_follower_in_order() {
     let sent: Vec<&str> = burst.iter().map(|(mid, _)| mid.as_str()).collect();
     assert_eq!(order, sent);
 }
+
+/// A delegate answers only a batch sent recently, by its own reckoning of
+/// the leader's clock: one held up in the network until a later leader
+/// could have answered a later put of the same key must not reach the
+/// client as its first `ok`, or the client would believe the older value.
+#[test]
+fn a_delegate_does_not_answer_a_batch_held_up_past_the_next_leaders_answers() {
+    let mut c = Cluster::led_by_0_delegating(5);
+    let (head, tail) = put_along_a_chain(&mut c);
+    // The head stores the batch and passes it on; that message is held up.
+    c.deliver(|_| true);
+    let held_up = std::mem::take(&mut c.in_flight);
+    assert!(held_up.iter().all(|m| m.src == head && m.dst == tail));
+
+    // The leader crashes; the others, but the tail, elect a new one, which
+    // commits the put (the head holds it) and answers a later put of the
+    // same key.
+    c.crash(0);
+    let tail_cut = [tail.0];
+    c.run_with(ms(5_000), &tail_cut);
+    let leaders = c.leaders();
+    assert_eq!(leaders.len(), 1);
+    assert_ne!(leaders[0], tail);
+    c.put(leaders[0].0, "p2", "k", "v2");
+    c.run_with(ms(100), &tail_cut);
+    assert!(!c.answers("p2").is_empty(), "the later put was answered");
+    assert_eq!(c.node(tail.0).term(), 1, "the tail never heard of term 2");
+
+    // Only now does the old batch reach the tail.
+    c.in_flight = held_up;
+    c.deliver(|_| true);
+    assert!(
+        !c.answers("p").iter().any(|(who, _)| *who == tail),
+        "the tail answered a batch that old: {:?}",
+        c.answers("p")
+    );
+}
