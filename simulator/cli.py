@@ -123,7 +123,8 @@ def main(argv=None):
                 print(report.full(result, cfg), flush=True)
     if args.json:
         write_json(args.json, results)
-    if all_mode or len(results) > 1:
-        print(f"Passed {passed} out of {len(results)} tests")
     print(f"{passed} passed, {failed} failed")
+    if all_mode or len(results) > 1:
+        # The reference's `all` mode ends with this line.
+        print(f"Passed {passed} out of {len(results)} tests")
     return 0 if failed == 0 else 1

@@ -112,6 +112,11 @@ class Clients:
         mid = msg.get("MID")
         client = msg["dst"]
         kind = msg["type"]
+        if not isinstance(mid, str):
+            # No request has such an MID (a list could not even be looked up).
+            self.stats["unexpected"] += 1
+            self.unexpected.append(msg)
+            return None
         attempt = self.pending.pop(mid, None)
         if attempt is None:
             if kind == "ok" and mid in self.answered_ok:

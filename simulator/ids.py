@@ -4,7 +4,7 @@ import re
 
 BROADCAST = "FFFF"
 NUM_CLIENTS = 8
-_ID = re.compile(r"^[0-9A-Fa-f]{4}$")
+_ID = re.compile(r"[0-9A-Fa-f]{4}")
 
 
 def replica_ids(n):
@@ -19,4 +19,4 @@ def client_ids(n_replicas):
 
 def is_id(value):
     """True for a four-hex-digit string."""
-    return isinstance(value, str) and bool(_ID.match(value))
+    return isinstance(value, str) and bool(_ID.fullmatch(value))

@@ -116,12 +116,11 @@ class Network:
         for t in targets:
             self.total += 1
             self.by_type[kind] = self.by_type.get(kind, 0) + 1
-            if t in self.dead or self.crosses(src, t) or self.rng.random() < self.drops:
-                self.dropped += 1
-                continue
-            if t not in self.addresses:
-                # Routed to a replica that never said hello: it is dead.
+            if t not in self.dead and t not in self.addresses:
+                # Routed to a replica that never said hello: it is dead,
+                # whether or not this copy would have been dropped.
                 self.dead.add(t)
+            if t in self.dead or self.crosses(src, t) or self.rng.random() < self.drops:
                 self.dropped += 1
                 continue
             self.send_raw(t, data)

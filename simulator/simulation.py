@@ -148,6 +148,9 @@ class Simulation:
         if dst is None:
             return
         msg = self.clients.attempt(request, self.now(), dst)
+        if dst not in self.net.addresses:
+            # Sent to a replica that never said hello: it is dead.
+            self.net.dead.add(dst)
         self.net.send_raw(dst, json.dumps(msg).encode())
 
     # ---- events -----------------------------------------------------------
@@ -157,9 +160,13 @@ class Simulation:
         alive = self.net.alive()
         majority = self.cfg.replicas // 2 + 1
         if event.type == "kill_leader":
-            if self.leader != BROADCAST and self.leader in alive:
-                self.log(f"[{self.now():8.3f}] event: killing leader {self.leader}")
-                self.kill(self.leader)
+            # As the reference: nothing happens if it believes FFFF; a
+            # believed leader already dead has nothing left to kill, but
+            # the clients forget it all the same.
+            if self.leader != BROADCAST:
+                if self.leader in alive:
+                    self.log(f"[{self.now():8.3f}] event: killing leader {self.leader}")
+                    self.kill(self.leader)
                 self.clients.forget_leader()
         elif event.type == "kill_non_leader":
             candidates = sorted(r for r in alive if r != self.leader)
@@ -229,6 +236,8 @@ class Simulation:
                         self.drain(rid)
                     else:
                         self.show_output(rid, key.fileobj)
+            # A replica that exited since the last poll died all the same.
+            self.check_exits()
         finally:
             for proc in self.procs.values():
                 processes.reap(proc)

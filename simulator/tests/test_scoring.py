@@ -4,7 +4,7 @@ import random
 import unittest
 
 from simulator.config import Event, parse
-from simulator.network import udp_receive_overflows
+from simulator.network import decode, udp_receive_overflows
 from simulator.clients import Clients
 from simulator.scoring import median, quantile, tier, time_to_ok
 from simulator.simulation import Simulation
@@ -59,6 +59,13 @@ class TimeToOkTests(unittest.TestCase):
         self.assertEqual(sorted(self.clients.latencies), [1.001 - 1.000, 1.005 - 1.001],
                          "the reference's latency counts each attempt on its own")
 
+    def test_a_response_whose_mid_is_no_string_is_unexpected(self):
+        put = self.clients.new_request(mix=0.0)
+        self.clients.attempt(put, 1.0, "0000")
+        reply = {"src": "0000", "dst": "C1", "leader": "0000", "type": "ok", "MID": ["x"]}
+        self.assertIsNone(self.clients.on_response(reply, 1.1))
+        self.assertEqual(self.clients.stats["unexpected"], 1)
+
     def test_a_request_not_answered_ok_has_no_time(self):
         put = self.clients.new_request(mix=0.0)
         self.answer(self.clients.attempt(put, 2.0, "0000"), "fail", 2.1)
@@ -91,6 +98,25 @@ class PartitionTests(unittest.TestCase):
         self.assertGreater(len(groups), 1)
         self.assertTrue(all(v == "FFFF" for v in self.sim.clients.leader.values()))
 
+    def test_killing_a_believed_leader_already_dead_still_makes_clients_forget(self):
+        self.sim.clients.leader = {c: "0001" for c in self.sim.clients.leader}
+        self.sim.net.dead.add("0001")
+        self.sim.leader = "0001"
+        self.sim.apply_event(Event("kill_leader", 0))
+        self.assertTrue(all(v == "FFFF" for v in self.sim.clients.leader.values()))
+        self.sim.clients.leader = {c: "0002" for c in self.sim.clients.leader}
+        self.sim.leader = "FFFF"
+        self.sim.apply_event(Event("kill_leader", 0))
+        self.assertTrue(all(v == "0002" for v in self.sim.clients.leader.values()),
+                        "nothing happens while the simulator believes FFFF")
+
+    def test_a_message_routed_before_hello_marks_the_replica_dead_even_if_dropped(self):
+        net = self.sim.net
+        net.drops = 1.0
+        net.route("0000", "0003", b"{}", "append")
+        self.assertIn("0003", net.dead)
+        self.assertEqual(net.dropped, 1)
+
     def test_messages_cross_only_within_a_side(self):
         self.sim.net.group = {"0000", "0001", "0002"}
         self.assertFalse(self.sim.net.crosses("0000", "0002"))
@@ -98,6 +124,15 @@ class PartitionTests(unittest.TestCase):
         self.assertTrue(self.sim.net.crosses("0000", "0004"))
         self.sim.apply_event(Event("part_end", 0))
         self.assertFalse(self.sim.net.crosses("0000", "0004"))
+
+
+class DecodeTests(unittest.TestCase):
+    def test_an_id_is_exactly_four_hex_digits(self):
+        ok = b'{"src": "0001", "dst": "0002", "leader": "FFFF", "type": "x"}'
+        self.assertIsNone(decode(ok)[1])
+        for bad in ('"0001\\n"', '"001"', '"00011"', '"00G1"', '1'):
+            data = ('{"src": %s, "dst": "0002", "leader": "FFFF", "type": "x"}' % bad).encode()
+            self.assertIsNotNone(decode(data)[1], bad)
 
 
 class SocketOverflowTests(unittest.TestCase):
