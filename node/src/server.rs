@@ -61,19 +61,7 @@ pub fn run<SM: GetPutMachine>(opts: Options, machine: SM) -> Result<()> {
             replica.tick(now);
         } else {
             match wait::readable_within(&socket, deadline - now) {
-                Ok(true) => {
-                    // A timer that fell due meanwhile (the wait ran late,
-                    // or the process was not scheduled) fires first, as in
-                    // the core's own order of events: a leader held up
-                    // past its check-quorum deadline steps down before it
-                    // can commit, and answer, on acknowledgements that
-                    // waited in the socket.
-                    let now = clock.elapsed();
-                    if deadline <= now {
-                        replica.tick(now);
-                    }
-                    receive_burst(&mut replica, &socket, simulator, &clock, &mut buf);
-                }
+                Ok(true) => receive_burst(&mut replica, &socket, simulator, &clock, &mut buf),
                 Ok(false) => {}
                 Err(e) => log_at!(Level::Warn, "waiting for the socket failed: {e}"),
             }
