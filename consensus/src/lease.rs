@@ -176,6 +176,22 @@ impl<SM: StateMachine> Replica<SM> {
         self.check_quorum_deadline().is_some_and(|t| now >= t)
     }
 
+    /// Check-quorum: a leader that lost touch with its majority steps down.
+    /// Its timer does this, and so does every message or request that
+    /// arrives past the deadline before the timer fired: a process held
+    /// up past its deadline handles what waited in its socket before it
+    /// runs its timers, and must not commit, and answer, on
+    /// acknowledgements as old as that as if it still led. Returns
+    /// whether it stepped down.
+    pub(crate) fn step_down_if_cut_off(&mut self, now: Duration) -> bool {
+        if self.role != Role::Leader || !self.check_quorum_lost(now) {
+            return false;
+        }
+        self.become_follower(now, self.term, None);
+        self.lost_the_majority();
+        true
+    }
+
     /// The followers worth probing early to renew the lease: those not
     /// awaiting a response to an earlier message, and only if they and this leader make
     /// a majority. A silent follower, or a leader cut off in a minority,

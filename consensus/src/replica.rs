@@ -231,6 +231,7 @@ impl<SM: StateMachine> Replica<SM> {
         if msg.term().is_some_and(|term| term > MAX_PEER_TERM) {
             return;
         }
+        self.step_down_if_cut_off(now);
         self.last_heard.insert(msg.src, now);
         match msg.body {
             Body::VoteRequest(req) => self.on_vote_request(now, msg.src, req),
@@ -247,6 +248,7 @@ impl<SM: StateMachine> Replica<SM> {
     /// that cannot know whether it was answered may vouch for it again
     /// ([`Answer::Vouched`](crate::Answer::Vouched)).
     pub fn request(&mut self, now: Duration, req: ClientRequest<SM::Command, SM::Query>) {
+        self.step_down_if_cut_off(now);
         self.route(now, req);
     }
 

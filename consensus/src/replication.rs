@@ -264,9 +264,7 @@ impl<SM: StateMachine> Replica<SM> {
     /// The leader's timers: retransmission, widening a stalled commit,
     /// periodic batches and heartbeats, and check-quorum.
     pub(crate) fn leader_tick(&mut self, now: Duration) {
-        if self.check_quorum_lost(now) {
-            self.become_follower(now, self.term, None);
-            self.lost_the_majority();
+        if self.step_down_if_cut_off(now) {
             return;
         }
         self.give_up_on_silent_delegates(now);

@@ -166,3 +166,21 @@ fn an_isolated_leader_steps_down_and_its_unreplicated_put_is_redirected() {
         vec![(id(0), Answer::Redirect(new_leader))]
     );
 }
+
+/// Check-quorum runs on what arrives, not only when the timer fires: a
+/// leader process held up past its deadline handles the answers waiting
+/// in its socket before it runs its timers, and must not commit and
+/// answer on them as if it still led.
+#[test]
+fn a_leader_held_up_past_its_check_quorum_deadline_steps_down_before_it_commits() {
+    let mut c = Cluster::led_by_0_without_delegation(3);
+    c.put(0, "p", "k", "v");
+    // The followers store the put at once, but their answers wait two
+    // seconds while the leader runs no timer.
+    c.deliver(|m| m.src == id(0));
+    assert!(!c.in_flight.is_empty());
+    c.now += ms(2_000);
+    c.deliver(|m| m.dst == id(0));
+    assert_eq!(c.node(0).role(), Role::Follower);
+    assert!(c.answers("p").is_empty(), "{:?}", c.answers("p"));
+}
