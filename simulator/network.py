@@ -84,6 +84,12 @@ class Network:
         """True when a partition separates src from dst."""
         return self.group is not None and ((src in self.group) != (dst in self.group))
 
+    def require_hello(self, rid):
+        """A message routed to a replica that never said hello marks it
+        dead, whether or not that copy would have been dropped."""
+        if rid not in self.addresses:
+            self.dead.add(rid)
+
     def send_raw(self, rid, data):
         """Writes a datagram to a replica; False if it could not be written."""
         addr = self.addresses.get(rid)
@@ -116,10 +122,7 @@ class Network:
         for t in targets:
             self.total += 1
             self.by_type[kind] = self.by_type.get(kind, 0) + 1
-            if t not in self.dead and t not in self.addresses:
-                # Routed to a replica that never said hello: it is dead,
-                # whether or not this copy would have been dropped.
-                self.dead.add(t)
+            self.require_hello(t)
             if t in self.dead or self.crosses(src, t) or self.rng.random() < self.drops:
                 self.dropped += 1
                 continue

@@ -148,9 +148,7 @@ class Simulation:
         if dst is None:
             return
         msg = self.clients.attempt(request, self.now(), dst)
-        if dst not in self.net.addresses:
-            # Sent to a replica that never said hello: it is dead.
-            self.net.dead.add(dst)
+        self.net.require_hello(dst)
         self.net.send_raw(dst, json.dumps(msg).encode())
 
     # ---- events -----------------------------------------------------------

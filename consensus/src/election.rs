@@ -145,7 +145,7 @@ impl<SM: StateMachine> Replica<SM> {
         match self.role {
             Role::Leader => true,
             _ => self
-                .sticky_since
+                .leader_contact
                 .is_some_and(|t| now < t + self.cfg.election_timeout),
         }
     }
@@ -162,7 +162,6 @@ impl<SM: StateMachine> Replica<SM> {
         self.role = Role::Candidate;
         self.voted_for = Some(self.cfg.id);
         self.leader = None;
-        self.leader_contact = None;
         self.start_round(now);
     }
 

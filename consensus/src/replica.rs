@@ -63,14 +63,13 @@ pub struct Replica<SM: StateMachine> {
     pub(crate) commit: Index,
     pub(crate) applied: Index,
     pub(crate) election_deadline: Duration,
-    /// When the current leader was last heard from (followers).
+    /// When a live leader was last heard from (followers), the current
+    /// one while `leader` names one. It is kept when a newer term is
+    /// adopted from a message that names no leader: the promise behind
+    /// the leader's lease (`in_leader_lease`, `lease.rs`) holds for an
+    /// election timeout from the contact, whatever happens to the term
+    /// meanwhile.
     pub(crate) leader_contact: Option<Duration>,
-    /// When a live leader, of whatever term, was last heard from. Unlike
-    /// `leader_contact` it survives adopting a newer term from a message
-    /// that names no leader: the promise behind the leader's lease
-    /// (`in_leader_lease`, `lease.rs`) is kept for an election timeout
-    /// from the contact, whatever happens to the term meanwhile.
-    pub(crate) sticky_since: Option<Duration>,
     /// The current leader's latest contact said it is idle, so the next
     /// comes only an idle heartbeat interval later (followers).
     pub(crate) leader_idle: bool,
@@ -184,7 +183,6 @@ impl<SM: StateMachine> Replica<SM> {
             applied: 0,
             election_deadline: now,
             leader_contact: None,
-            sticky_since: None,
             leader_idle: false,
             votes: BTreeSet::new(),
             answered: BTreeSet::new(),
@@ -369,9 +367,8 @@ impl<SM: StateMachine> Replica<SM> {
         let was_leader = self.role == Role::Leader;
         self.role = Role::Follower;
         self.leader = leader;
-        self.leader_contact = leader.map(|_| now);
         if leader.is_some() {
-            self.sticky_since = Some(now);
+            self.leader_contact = Some(now);
         }
         self.leader_idle = false;
         self.end_vote_round();

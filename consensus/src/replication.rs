@@ -52,7 +52,6 @@ impl<SM: StateMachine> Replica<SM> {
     pub(crate) fn become_leader(&mut self, now: Duration) {
         self.role = Role::Leader;
         self.leader = Some(self.cfg.id);
-        self.leader_contact = Some(now);
         self.busy_since = now;
         self.last_client_request = None;
         // Those that answered the winning round are known to be listening
@@ -499,7 +498,6 @@ impl<SM: StateMachine> Replica<SM> {
             self.become_follower(now, req.term, Some(leader));
         } else {
             self.leader_contact = Some(now);
-            self.sticky_since = Some(now);
             self.reached_majority();
             self.reset_election_timer(now);
             self.release_held(now);
