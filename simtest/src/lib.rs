@@ -11,7 +11,8 @@
 //!   (hence reordering), partitions of any shape and one-way cuts.
 //! - [`clients`]: clients that behave like `./run`'s: gets and puts of
 //!   their own keys, fresh MIDs, redirects followed at once.
-//! - [`scenario`]: the faults a seed chooses.
+//! - [`scenario`]: the faults a seed chooses: crashes, partitions, cuts
+//!   and process pauses.
 //! - [`world`]: the run itself: clock, event queue, replicas, network and
 //!   clients, and the checks at the end.
 //! - [`outcome`]: what a run found.

@@ -2,7 +2,8 @@
 //!
 //! A scenario has a *fault phase*, during which the network drops,
 //! duplicates and delays messages and the seed's faults strike (crashes
-//! of leaders and followers, partitions of any shape, one-way cuts), then
+//! of leaders and followers, partitions of any shape, one-way cuts,
+//! processes paused), then
 //! a *calm phase*: links heal, the network becomes perfect, at most a
 //! minority has crashed. Clients keep sending throughout. At the end the
 //! liveness check demands a leader and an answer to every request that
@@ -33,6 +34,20 @@ pub enum Fault {
     CutOneWay,
     /// Every link is restored.
     Heal,
+    /// A replica's process stops for `lasting`, as one the host
+    /// deschedules or stops does: what reaches it waits in its socket, its
+    /// timers do not fire, and when it runs again it takes the waiting
+    /// messages first and then its timers, all at the later time. The
+    /// leader, or else the `nth` (modulo their number) of the live
+    /// replicas that do not lead.
+    Pause {
+        /// Whether the replica paused is the current leader.
+        leader: bool,
+        /// Which of the others, if not the leader.
+        nth: usize,
+        /// How long it stops.
+        lasting: Duration,
+    },
 }
 
 /// Everything a seed decides about one run.
@@ -117,6 +132,7 @@ impl Scenario {
             };
             faults.push((at, fault));
         }
+        faults.extend(Scenario::pauses(seed, fault_phase));
         faults.sort_by_key(|(t, _)| *t);
         let long = rng.gen_bool(0.5);
         let net = NetConfig {
@@ -152,6 +168,31 @@ impl Scenario {
             depose_new_leaders: None,
             trace: false,
         }
+    }
+
+    /// The process pauses of a random seed: in one seed in four, one or
+    /// two pauses of 10 ms to 3 s during the fault phase, mostly of the
+    /// leader. They come from a generator of their own, so that the
+    /// seed's other choices stay what they were without them. A leader
+    /// paused past its lease and its check-quorum deadline wakes to a
+    /// backlog of acknowledgements, requests and votes for others; a
+    /// follower paused wakes to batches that look held up.
+    fn pauses(seed: u64, fault_phase: Duration) -> Vec<(Duration, Fault)> {
+        let mut rng = StdRng::seed_from_u64(seed ^ 0x9a05_e5ed);
+        if !rng.gen_bool(0.25) {
+            return Vec::new();
+        }
+        (0..rng.gen_range(1..=2))
+            .map(|_| {
+                let at = Duration::from_millis(rng.gen_range(500..fault_phase.as_millis() as u64));
+                let pause = Fault::Pause {
+                    leader: rng.gen_bool(0.7),
+                    nth: rng.gen_range(0..4),
+                    lasting: Duration::from_millis(rng.gen_range(10..3_000)),
+                };
+                (at, pause)
+            })
+            .collect()
     }
 
     /// Leader churn in the shape of the paper's Figure 8: every new leader

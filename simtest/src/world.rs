@@ -62,6 +62,8 @@ struct World {
     ids: Vec<NodeId>,
     replicas: Vec<Option<Replica<Sm>>>,
     wake_at: Vec<Option<Duration>>,
+    /// Until when each replica's process is paused (`Fault::Pause`).
+    paused_until: Vec<Duration>,
     /// When each replica's latest answer reaches its client. Answers from
     /// one replica arrive in the order they were sent, as datagrams from
     /// one socket to the simulator's do.
@@ -183,7 +185,35 @@ impl World {
         }
     }
 
+    /// Holds back an event for a paused replica until it runs again:
+    /// messages and requests at the moment it resumes, in the order they
+    /// arrived, and timers just after them, as the node takes the
+    /// datagrams that woke it before its timers. Returns the event if its
+    /// replica is running.
+    fn unless_paused(&mut self, event: Event) -> Option<Event> {
+        let to = match &event {
+            Event::Deliver(to, _) | Event::ClientSend(to, _) | Event::Wake(to) => *to,
+            _ => return Some(event),
+        };
+        let i = self.index(to);
+        let resume = self.paused_until[i];
+        if self.now >= resume {
+            return Some(event);
+        }
+        if matches!(event, Event::Wake(_)) {
+            let after_messages = resume + Duration::from_nanos(1);
+            self.wake_at[i] = Some(after_messages);
+            self.push(after_messages, event);
+        } else {
+            self.push(resume, event);
+        }
+        None
+    }
+
     fn handle(&mut self, event: Event, scenario: &Scenario) {
+        let Some(event) = self.unless_paused(event) else {
+            return;
+        };
         match event {
             Event::Deliver(to, msg) => {
                 self.note(|| format!("deliver {:?}->{:?} {:?}", msg.src, to, msg.body));
@@ -332,6 +362,28 @@ impl World {
                 self.note(|| "heal".into());
                 self.net.heal();
             }
+            Fault::Pause {
+                leader,
+                nth,
+                lasting,
+            } => {
+                let current = self.leader();
+                let others: Vec<NodeId> = alive
+                    .iter()
+                    .copied()
+                    .filter(|&id| Some(id) != current)
+                    .collect();
+                let paused = if leader {
+                    current
+                } else {
+                    others.get(nth % others.len().max(1)).copied()
+                };
+                if let Some(id) = paused {
+                    self.note(|| format!("pause   {id:?} for {lasting:?}"));
+                    let i = self.index(id);
+                    self.paused_until[i] = self.paused_until[i].max(self.now + lasting);
+                }
+            }
         }
     }
 }
@@ -376,6 +428,7 @@ pub fn run_scenario(scenario: &Scenario) -> Outcome {
         ids: ids.clone(),
         replicas,
         wake_at: vec![None; ids.len()],
+        paused_until: vec![Duration::ZERO; ids.len()],
         answers_arrive: vec![Duration::ZERO; ids.len()],
         net: Network::new(scenario.net.clone()),
         clients: Clients::new(4),
