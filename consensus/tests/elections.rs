@@ -6,7 +6,7 @@
 mod common;
 
 use common::*;
-use consensus::{Answer, Role};
+use consensus::{Answer, NodeId, Role};
 use wire::Body;
 
 #[test]
@@ -270,6 +270,65 @@ fn a_replica_refuses_its_vote_to_a_candidate_with_a_staler_log() {
     assert_ne!(c.node(2).role(), Role::Leader);
     c.run(ms(6000));
     assert_eq!(c.leaders(), vec![id(1)], "only the up-to-date log can win");
+}
+
+/// The vote answers (real or pre-vote) `from` has sent so far, in order:
+/// to whom, and whether granted.
+fn votes_given(c: &Cluster, from: u16) -> Vec<(NodeId, bool)> {
+    c.sent
+        .iter()
+        .filter(|m| m.src == id(from))
+        .filter_map(|m| match &m.body {
+            Body::VoteResponse(v) => Some((m.dst, v.granted)),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_voter_grants_one_vote_a_term_so_two_candidates_cannot_both_win() {
+    let mut c = Cluster::with_config(3, |cfg| cfg.pre_vote = false);
+    // Replicas 1 and 2 campaign in term 1 at once; each votes for itself,
+    // so replica 0 decides.
+    c.time_out(1);
+    c.time_out(2);
+    assert_eq!((c.node(1).term(), c.node(2).term()), (1, 1));
+    c.deliver(|m| m.dst == id(0) && m.src == id(1));
+    c.deliver(|m| m.dst == id(0) && m.src == id(2));
+    assert_eq!(
+        votes_given(&c, 0),
+        vec![(id(1), true), (id(2), false)],
+        "the first candidate asking gets replica 0's vote, the second does not"
+    );
+    c.deliver(|m| m.src == id(0));
+    assert_eq!(c.leaders(), vec![id(1)], "one leader in term 1");
+}
+
+#[test]
+fn a_rehearsal_with_a_staler_log_is_refused_and_costs_no_term() {
+    let mut c = Cluster::new(3);
+    c.time_out(0);
+    c.settle();
+    c.put(0, "p", "k", "v");
+    // Only replica 1 receives the new entry (with its next heartbeat).
+    c.run_with(ms(500), &[2]);
+    assert_eq!(c.log_terms(1), vec![1, 1]);
+    assert_eq!(c.log_terms(2), vec![1]);
+    c.crash(0);
+    // Long after the last word from the leader (so replica 1 no longer
+    // refuses because a leader may still hold a lease), replica 2
+    // rehearses an election. Replica 1 refuses: 2's log lacks index 2,
+    // so a real round could not win, and the rehearsal exists to spare
+    // the cluster such a round and its higher term.
+    let term = c.node(2).term();
+    let earlier_votes = votes_given(&c, 1).len();
+    c.now += ms(5000);
+    c.time_out(2);
+    c.deliver(|m| m.src == id(2) && m.dst == id(1));
+    assert_eq!(votes_given(&c, 1)[earlier_votes..], [(id(2), false)]);
+    c.deliver(|m| m.dst == id(2));
+    assert_eq!(c.node(2).term(), term, "no real round, no new term");
+    assert_eq!(c.node(1).term(), term);
 }
 
 /// A refused append answer from `from` to `to`, carrying `term`.

@@ -181,3 +181,59 @@ fn an_old_leader_back_from_a_partition_is_caught_up_without_its_whole_log() {
     assert_eq!(c.log_terms(0), c.log_terms(leader.0));
     assert_eq!(c.answers("stale"), vec![(id(0), Answer::Redirect(leader))]);
 }
+
+/// An append from `from` in `term` to replica 3: `entries` (given by
+/// their terms) after the entry `prev` (index, term), and the sender's
+/// commit index.
+fn append_to_3(from: u16, term: u64, prev: (u64, u64), entries: &[u64], commit: u64) -> Msg {
+    let (prev_index, prev_term) = prev;
+    Msg {
+        src: id(from),
+        dst: id(3),
+        leader: id(from),
+        body: Body::Append(wire::AppendEntries {
+            term,
+            prev_index,
+            prev_term,
+            entries: entries.iter().map(|&t| wire::Entry::noop(t)).collect(),
+            commit,
+            sent_at: 0,
+            quiet: false,
+            idle: false,
+            relay: None,
+            owed_taken: Vec::new(),
+            answers_settled: 0,
+            answers_held: Vec::new(),
+        }),
+    }
+}
+
+/// Figure 2's last rule for a follower: on an append, commit up to the
+/// leader's commit index or the index of the last new entry, whichever is
+/// smaller. Capping at the end of the log instead would commit a stale
+/// suffix the batch never vouched for.
+#[test]
+fn a_follower_commits_no_further_than_the_append_proved_its_log() {
+    let mut c = Cluster::new(5);
+    // Replica 3 holds two entries of term 1 from the first leader, 0...
+    c.in_flight.push(append_to_3(0, 1, (0, 0), &[1, 1], 0));
+    c.deliver(|_| true);
+    // ...and a third from leader 2 of term 2, which nobody else stored.
+    c.in_flight.push(append_to_3(2, 2, (2, 1), &[2], 2));
+    c.deliver(|_| true);
+    assert_eq!(c.log_terms(3), vec![1, 1, 2]);
+    assert_eq!(c.node(3).commit_index(), 2);
+
+    // Leader 1 of term 3, whose log is [1, 1, 3] with index 3 committed,
+    // probes replica 3 with its entry 2 alone (its previous batch was
+    // lost, say). Entry 2 matches, so replica 3 keeps its stale entry 3:
+    // nothing in the batch contradicts it.
+    c.in_flight.push(append_to_3(1, 3, (1, 1), &[1], 3));
+    c.deliver(|_| true);
+    assert_eq!(c.log_terms(3), vec![1, 1, 2]);
+    assert_eq!(
+        c.node(3).commit_index(),
+        2,
+        "index 3 on replica 3 is term 2's entry, not the term 3 entry leader 1 committed"
+    );
+}
