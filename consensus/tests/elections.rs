@@ -1,7 +1,9 @@
-//! Election stories: winning, split votes, a vote refused to a staler log
-//! (§5.4.1), the pre-vote rehearsal, candidates asking silent voters again,
-//! a minority replica asking half as often and not again those it has not
-//! heard from, and a leader stepping down.
+//! Election stories: winning, split votes, one vote a term, a vote and a
+//! rehearsal refused to a staler log (§5.4.1), the pre-vote rehearsal,
+//! candidates asking silent voters again, a minority replica asking half
+//! as often and not again those it has not heard from, a new leader's
+//! first read waiting for its term's first commit, and a leader stepping
+//! down.
 
 mod common;
 
@@ -329,6 +331,39 @@ fn a_rehearsal_with_a_staler_log_is_refused_and_costs_no_term() {
     c.deliver(|m| m.dst == id(2));
     assert_eq!(c.node(2).term(), term, "no real round, no new term");
     assert_eq!(c.node(1).term(), term);
+}
+
+#[test]
+fn a_new_leader_answers_a_get_only_once_its_own_term_has_committed() {
+    let mut c = Cluster::led_by_0_without_delegation(3);
+    c.put(0, "p", "k", "v");
+    // The put reaches replica 2 alone (new entries take turns among the
+    // followers); its answer lets 0 commit and answer, and 0 crashes
+    // before telling anyone the new commit index.
+    c.deliver(|m| m.src == id(0) && m.dst == id(2) && is_append(m));
+    c.deliver(|m| m.src == id(2) && m.dst == id(0));
+    assert_eq!(c.answers("p"), vec![(id(0), Answer::Committed("v".into()))]);
+    c.crash(0);
+    c.drop_where(|_| true);
+    let entry = c.node(2).log().last_index();
+    assert!(
+        c.node(2).commit_index() < entry,
+        "2 holds the put, not its commit"
+    );
+
+    // Replica 2 wins the next election: its log holds the put.
+    c.now += ms(5000);
+    c.time_out(2);
+    while c.node(2).role() != Role::Leader {
+        assert!(c.deliver(|m| !is_append(m)) > 0, "the election stalled");
+    }
+    // A get of k must not be served from 2's state machine yet: it has not
+    // applied the put the client was told of. It waits for the first
+    // commit of 2's term, which commits the put with it.
+    c.get(2, "g", "k");
+    assert_eq!(c.answers("g"), vec![]);
+    c.settle();
+    assert_eq!(c.answers("g"), vec![(id(2), Answer::Read("v".into()))]);
 }
 
 /// A refused append answer from `from` to `to`, carrying `term`.
