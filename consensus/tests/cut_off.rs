@@ -1,5 +1,6 @@
 //! Cut-off stories: followers and leaders cut off from the majority
-//! holding their clients' requests and redirecting them elsewhere.
+//! holding their clients' requests and redirecting them elsewhere, and a
+//! cut-off leader reading alone only until its lease ends.
 
 mod common;
 
@@ -183,4 +184,29 @@ fn a_leader_held_up_past_its_check_quorum_deadline_steps_down_before_it_commits(
     c.deliver(|m| m.dst == id(0));
     assert_eq!(c.node(0).role(), Role::Follower);
     assert!(c.answers("p").is_empty(), "{:?}", c.answers("p"));
+}
+
+/// A leader reads alone only within its lease: `lease` from the start of
+/// the last round a majority acknowledged, shorter than any election
+/// timeout, so that no other leader can have answered a put since
+/// (lease.rs). Cut off, the leader still serves a get just before its
+/// lease ends, and not just after.
+#[test]
+fn a_leader_cut_off_reads_alone_until_its_lease_ends_and_not_after() {
+    let mut c = Cluster::led_by_0(5);
+    c.put(0, "p", "k", "v");
+    c.settle();
+    // Every message of that round was sent and answered at this instant.
+    let acknowledged_at = c.now;
+    let lease = c.node(0).config().lease;
+    assert!(lease < c.node(0).config().election_timeout);
+
+    // From now on nothing reaches the leader, and nothing leaves it.
+    c.now = acknowledged_at + lease - ms(1);
+    c.get(0, "g1", "k");
+    assert_eq!(c.answers("g1"), vec![(id(0), Answer::Read("v".into()))]);
+
+    c.now = acknowledged_at + lease;
+    c.get(0, "g2", "k");
+    assert_eq!(c.answers("g2"), vec![], "the lease has ended");
 }
