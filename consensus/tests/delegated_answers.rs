@@ -283,3 +283,144 @@ fn a_delegate_does_not_answer_a_batch_held_up_past_the_next_leaders_answers() {
         c.answers("p")
     );
 }
+
+/// A delegate answers only what it can prove committed, and a head that
+/// refused the batch proves nothing. The leader of five is elected by
+/// the votes of 3 and 4, and its first append, which carries its no-op,
+/// is lost on the way to 4; the no-op commits on 1, 2 and 3. Put `p`
+/// goes along the chain 4, 3. The head lacks the no-op and refuses the
+/// batch, and passes it on saying so; the tail stores it. Only the
+/// leader and the tail hold `p`, two of five: had the tail answered it,
+/// and the leader crashed then, 1, 2 and 4, none of which hold it, could
+/// elect a leader that overwrites it, a put lost after its `ok`.
+#[test]
+fn a_delegate_does_not_answer_a_batch_its_head_refused() {
+    let mut c = Cluster::led_by_0_delegating_losing(5, |m| {
+        (is_vote_response(m) && (m.src == id(1) || m.src == id(2)))
+            || (is_append(m) && m.dst == id(4))
+    });
+    assert!(c.log_terms(4).is_empty(), "4 never got the no-op");
+    assert_eq!(c.node(0).commit_index(), 1);
+
+    // 4 is still taken to be listening: the put goes along 4, 3, and its
+    // batch starts past the no-op, which the leader believes 4 has.
+    c.put(0, "p", "k", "v");
+    assert_eq!(c.in_flight.len(), 1);
+    assert_eq!(chain_of(&c.in_flight[0]), (id(4), id(3)));
+    c.deliver(|_| true);
+    let Body::Append(a) = &c.in_flight[0].body else {
+        panic!("the head passes the batch on");
+    };
+    let reports = &a.relay.as_ref().expect("still relayed").reports;
+    let results: Vec<(NodeId, bool)> = reports.iter().map(|r| (r.follower, r.success)).collect();
+    assert_eq!(results, vec![(id(4), false)], "the head refused it");
+
+    // The tail stores the put but cannot prove it committed: it neither
+    // answers it nor commits it, and tells the leader so.
+    c.deliver(|_| true);
+    assert_eq!(c.node(3).log().last_index(), 2);
+    assert!(c.answers("p").is_empty(), "{:?}", c.answers("p"));
+    assert_eq!(c.node(3).commit_index(), 1);
+
+    // The leader repairs the head, commits the put and answers it, once.
+    c.run(ms(50));
+    assert_eq!(c.node(0).commit_index(), 2);
+    assert_eq!(c.answers("p"), vec![(id(0), committed("v"))]);
+}
+
+/// A delegate commits early only through writes it answers itself: a
+/// write it applied unanswered would count as answered by its leader.
+/// Put `p0` of `k` is answered (a put that created its key would never
+/// be vouched for, `unconfirmed.rs`). Put `p` of `k` goes along a chain
+/// and is lost on the way; put `q` of `m` follows along the other two
+/// followers, and its batch carries `p` too, which neither of them has.
+/// Only `q` is delegated, `p` having been delegated to the first chain.
+/// The tail could prove both committed, but committing through `q`
+/// would apply `p` unanswered: it answers nothing. The leader crashes
+/// having answered neither, and the tail is elected. Before the client
+/// reads `k` from it, it vouches for `p`: the client would otherwise
+/// read a value it was never told it wrote.
+#[test]
+fn a_delegate_does_not_commit_past_a_write_it_would_not_answer() {
+    let mut c = Cluster::led_by_0_delegating(5);
+    c.now += ms(10);
+    c.put(0, "p0", "k", "v0");
+    c.settle();
+    assert_eq!(c.answers("p0").len(), 1);
+    let answered = c.node(0).commit_index();
+
+    let (first_head, first_tail) = put_along_a_chain(&mut c);
+    let p = c.node(0).log().last_index();
+    c.drop_where(|_| true);
+    c.put(0, "q", "m", "w");
+    let q = c.node(0).log().last_index();
+    assert_eq!(c.in_flight.len(), 1);
+    let (head, tail) = chain_of(&c.in_flight[0]);
+    assert!(![first_head, first_tail].contains(&head));
+    assert!(![first_head, first_tail].contains(&tail));
+    let Body::Append(a) = &c.in_flight[0].body else {
+        unreachable!("checked by chain_of");
+    };
+    assert!(a.prev_index < p, "the batch carries p too");
+    assert_eq!(a.relay.as_ref().expect("relayed").delegated, vec![q]);
+
+    // The head stores both and passes them on; the tail stores both, and
+    // neither answers nor commits either.
+    c.deliver(|_| true);
+    c.deliver(|_| true);
+    assert_eq!(c.node(tail.0).log().last_index(), q);
+    assert!(c.answers("q").is_empty());
+    assert_eq!(c.node(tail.0).commit_index(), answered);
+
+    // The leader crashes before it hears of that; the tail is elected.
+    c.crash(0);
+    c.drop_where(|_| true);
+    c.time_out(tail.0);
+    c.settle();
+    assert_eq!(c.leaders(), vec![tail]);
+
+    // The client reads `k`: first `p` is vouched for, then the read
+    // answered with its value.
+    c.get(tail.0, "g", "k");
+    c.run(ms(20));
+    assert_eq!(c.answer_order(&["p", "g"]), ["p", "g"]);
+    assert_eq!(c.answers("p"), vec![(tail, Answer::Vouched("v".into()))]);
+    assert_eq!(c.answers("g"), vec![(tail, Answer::Read("v".into()))]);
+}
+
+/// A client that wrote a key twice hears the answers in log order, even
+/// when the first put's answer waits for a delegate that went silent.
+/// Put `p` of `k` goes along a chain whose tail crashes before the batch
+/// reaches it, and whose head's report is lost. The leader commits `p`
+/// through the other followers and holds its answer: the tail may have
+/// answered it. The client then writes `k` again, put `p2`, along a
+/// chain of the live followers. It is not delegated: that chain's tail
+/// would answer it at once, long before the leader gives up on the
+/// first tail and vouches for `p`, and the client would hear of `p2`
+/// first and believe the older value.
+#[test]
+fn a_put_is_not_delegated_while_the_answer_to_an_earlier_put_of_its_key_is_held() {
+    let mut c = patient_cluster();
+    let (_, first_tail, index) = put_whose_delegate_crashed(&mut c);
+    assert_eq!(c.node(0).commit_index(), index);
+    assert!(c.answers("p").is_empty());
+
+    c.put(0, "p2", "k", "v2");
+    assert_eq!(c.in_flight.len(), 1);
+    let (_, tail) = chain_of(&c.in_flight[0]);
+    assert_ne!(tail, first_tail);
+    let Body::Append(a) = &c.in_flight[0].body else {
+        unreachable!("checked by chain_of");
+    };
+    assert!(a.relay.as_ref().expect("relayed").delegated.is_empty());
+
+    // The chain stores `p2` and the leader commits it, holding its answer
+    // too; when it gives up on the first tail it answers both, in order.
+    c.run(ms(10));
+    assert_eq!(c.node(0).commit_index(), index + 1);
+    assert!(c.answers("p2").is_empty());
+    c.run(ms(3000));
+    assert_eq!(c.answer_order(&["p", "p2"]), ["p", "p2"]);
+    assert_eq!(c.answers("p"), vec![(id(0), Answer::Vouched("v".into()))]);
+    assert_eq!(c.answers("p2"), vec![(id(0), committed("v2"))]);
+}

@@ -87,6 +87,16 @@ impl Cluster {
         Self::elect_0(Self::with_config(n, adjust))
     }
 
+    /// Like [`Cluster::led_by_0_delegating`], but the messages of the
+    /// election that `lost` picks are lost, and no time passes after it.
+    pub fn led_by_0_delegating_losing(n: u16, lost: impl Fn(&Msg) -> bool) -> Self {
+        let mut c = Self::with_config(n, |cfg| cfg.delegate_answers = true);
+        c.time_out(0);
+        settle_losing(&mut c, lost);
+        assert_eq!(c.leaders(), vec![id(0)]);
+        c
+    }
+
     fn elect_0(mut c: Self) -> Self {
         c.time_out(0);
         c.settle();
@@ -281,6 +291,15 @@ impl Cluster {
             .collect()
     }
 
+    /// The answers to the requests `mids`, in the order they were given.
+    pub fn answer_order(&self, mids: &[&str]) -> Vec<String> {
+        self.replies
+            .iter()
+            .filter(|(_, r)| mids.contains(&r.mid.as_str()))
+            .map(|(_, r)| r.mid.clone())
+            .collect()
+    }
+
     /// The terms of replica `n`'s log, index 1 first.
     pub fn log_terms(&self, n: u16) -> Vec<u64> {
         let log = self.node(n).log();
@@ -294,6 +313,11 @@ impl Cluster {
 /// True for an append message (entries or heartbeat).
 pub fn is_append(m: &Msg) -> bool {
     matches!(m.body, Body::Append(_))
+}
+
+/// True for an answer to a vote request (real or pre-vote).
+pub fn is_vote_response(m: &Msg) -> bool {
+    matches!(m.body, Body::VoteResponse(_))
 }
 
 /// Delivers everything except what `lost` says is lost, until quiet.
