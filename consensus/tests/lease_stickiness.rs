@@ -10,6 +10,10 @@
 //! made 1 forget its leader, 2 could win term 2 with 1's vote, commit a
 //! put, and 0, still within its lease, would answer a get with the value
 //! the put overwrote.
+//!
+//! The leader's side of the same promise: since a follower's promise runs
+//! from when it heard the leader, the lease a round of answers buys runs
+//! from when that round was sent, however late the answers arrive.
 
 mod common;
 
@@ -99,4 +103,63 @@ fn a_follower_that_adopts_a_newer_term_still_refuses_votes_within_its_leaders_le
     );
     assert!(!granted_by_1, "1 granted a vote within its leader's lease");
     assert!(!new_answered, "2 won term 2 while 0's lease held");
+}
+
+/// The lease runs from when a round was sent, not from when its answers
+/// came in.
+///
+/// The story: leader 0, busy with a reader, sends a round of contacts at
+/// `t`, and every follower hears it at once. Then 0 is cut off from the
+/// others. The answers of 3 and 4, the round's lease keepers, were
+/// already on their way, and reach 0 only 300 ms later: more than the
+/// gap between the election timeout (1200 ms) and the lease (1000 ms).
+/// All they prove is that 3 and 4 heard 0 at `t`, so that they grant no
+/// vote before `t + 1200`; after that, 1 to 4 may elect a new leader and
+/// commit puts that 0 never sees. The lease those answers bought
+/// therefore ends at `t + 1000`: a get at `t + 900` is served from it,
+/// one at `t + 1250` must not be. Dated from when the answers arrived,
+/// the lease would run to `t + 1300`, past the followers' promise.
+#[test]
+fn a_lease_renewed_by_late_answers_runs_from_the_round_not_from_the_answers() {
+    let mut c = Cluster::led_by_0(5);
+    c.get(0, "g0", "k");
+    assert_eq!(c.answers("g0"), vec![(id(0), Answer::Read(String::new()))]);
+
+    // The next round of contacts goes out at t and reaches every
+    // follower; two of them are asked to answer, and do.
+    c.time_out(0);
+    let t = c.now;
+    assert_eq!(c.in_flight.iter().filter(|m| is_append(m)).count(), 4);
+    c.deliver(is_append);
+    let late: Vec<Msg> = std::mem::take(&mut c.in_flight);
+    assert_eq!(late.len(), 2, "{late:?}");
+    assert!(late
+        .iter()
+        .all(|m| m.dst == id(0) && matches!(m.body, Body::AppendResponse(_))));
+    let mut keepers: Vec<_> = late.iter().map(|m| m.src).collect();
+    keepers.sort();
+    assert_eq!(keepers, vec![id(3), id(4)]);
+
+    // 0 is cut off from everyone; the two answers arrive 300 ms late.
+    c.run_losing(ms(300), |m| touches(m, 0));
+    c.in_flight.extend(late);
+    c.deliver(|_| true);
+
+    // They renewed the lease, dated t: a get at t + 900 is served.
+    c.run_losing(t + ms(900) - c.now, |m| touches(m, 0));
+    c.get(0, "g1", "k");
+    assert_eq!(c.answers("g1"), vec![(id(0), Answer::Read(String::new()))]);
+
+    // At t + 1250, 3 and 4 are free to vote for another leader, and with
+    // 1 and 2 elect one: 0 must not answer a get alone any more.
+    c.run_losing(t + ms(1250) - c.now, |m| touches(m, 0));
+    c.get(0, "g2", "k");
+    let served_alone = c
+        .answers("g2")
+        .iter()
+        .any(|(n, a)| *n == id(0) && matches!(a, Answer::Read(_)));
+    assert!(
+        !served_alone,
+        "a get was served from a lease past the followers' promise"
+    );
 }

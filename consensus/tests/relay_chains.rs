@@ -1,6 +1,7 @@
 //! Relay chain stories: a put or a burst travelling a chain, new entries
 //! rotating through the followers, a broken chain retried, widened or
-//! repaired, and, with relay off, a put sent to followers directly.
+//! repaired (never from results remembered from an earlier term), and,
+//! with relay off, a put sent to followers directly.
 //! Delegated answers are off here, so the leader answers every put; the
 //! chain's last follower answering is told in `delegated_answers.rs`.
 
@@ -261,4 +262,151 @@ fn with_relay_off_a_put_goes_to_two_followers_directly() {
         .all(|m| matches!(&m.body, Body::Append(a) if a.relay.is_none())));
     c.settle();
     assert_eq!(c.answers("p"), vec![(id(0), Answer::Committed("v".into()))]);
+}
+
+/// True for a message addressed to `n`.
+fn to(m: &Msg, n: u16) -> bool {
+    m.dst == id(n)
+}
+
+/// A follower answers a repair for the rest of the chain only from
+/// results remembered from the leader's current term.
+///
+/// The story: in term 1, leader 0 sends a burst along the chain
+/// 0 → 4 → 3. 4 stores it, through index 13, and passes it on with its
+/// result; 3, which missed the batch before, rejects it, but remembers
+/// 4's result. Then 0 and 4 are cut off. 2 wins term 2 with 1's and 3's
+/// votes, and when the cut heals, its first entry, at index 5, replaces
+/// the burst in 0's and 4's logs. Later 1 and 2 are cut off, and 0 wins
+/// term 3 with 3's and 4's votes. Its first put goes along 0 → 4 → 3,
+/// whose first link is lost, and the repair runs backwards: to 3 first,
+/// carrying indexes 6 and 7, which 4 does not hold. 3 still remembers 4
+/// accepting everything through index 13 from leader 0, but that was in
+/// term 1, of entries since truncated. Answering for 4 with it, 3 would
+/// make 0 commit entries that only 0 and 3 hold, two of five. 3 must
+/// pass the repair on to 4 instead, and 0 commits only once 4 has them.
+#[test]
+fn a_repair_is_not_answered_from_results_remembered_from_an_earlier_term() {
+    let mut c = Cluster::led_by_0_without_delegation(5);
+    let from_1_or_2_to_0 = |m: &Msg| to(m, 0) && (m.src == id(1) || m.src == id(2));
+
+    // A put travels 0 → 4 → 3 and commits. The next two go to 2 and 1
+    // first, whose answers to the leader are lost for a while; 4 and 3
+    // commit them. 0 no longer counts on 2 and 1 to answer at once.
+    c.now += ms(10);
+    c.put(0, "p", "k", "p");
+    assert_eq!(reached_by(&c.in_flight[0]), vec![id(4), id(3)]);
+    c.settle();
+    for mid in ["q", "r"] {
+        c.now += ms(10);
+        c.put(0, mid, "k", mid);
+        assert_eq!(reached_by(&c.in_flight[0]), vec![id(2), id(1)]);
+        c.run_losing(ms(50), from_1_or_2_to_0);
+        assert_eq!(c.answers(mid), vec![(id(0), Answer::Committed(mid.into()))]);
+    }
+    for n in 0..5 {
+        assert_eq!(c.log_terms(n), vec![1; 4], "replica {n}");
+    }
+
+    // The next put goes 0 → 4 → 3; 4 stores it, and what it passes on
+    // to 3 is lost.
+    c.put(0, "x1", "k", "x1");
+    assert_eq!(reached_by(&c.in_flight[0]), vec![id(4), id(3)]);
+    c.deliver(|_| true);
+    c.drop_where(|_| true);
+
+    // A burst follows at once, along the same chain. 4 stores it, through
+    // index 13; 3 rejects it, lacking index 5, and remembers 4's result.
+    // 3's answer to the leader is lost.
+    let burst: Vec<(String, String)> = (2..10)
+        .map(|i| (format!("x{i}"), format!("x{i}")))
+        .collect();
+    let puts: Vec<(&str, &str, &str)> = burst
+        .iter()
+        .map(|(mid, v)| (mid.as_str(), "k", v.as_str()))
+        .collect();
+    c.put_burst(0, &puts);
+    assert_eq!(reached_by(&c.in_flight[0]), vec![id(4), id(3)]);
+    c.deliver(|_| true);
+    c.deliver(|_| true);
+    let Body::AppendResponse(r) = &c.in_flight[0].body else {
+        panic!("expected an answer, got {:?}", c.in_flight[0]);
+    };
+    assert!(!r.success, "3 lacks the entry before the burst");
+    let relayed = &r.relayed[0];
+    assert!(relayed.follower == id(4) && relayed.success && relayed.match_index == 13);
+    c.drop_where(|_| true);
+    assert_eq!(c.log_terms(4), vec![1; 13]);
+    assert_eq!(c.log_terms(3), vec![1; 4]);
+
+    // 0 and 4 are cut off; 2 wins term 2 with 1's and 3's votes. Then the
+    // cut heals, and 2's first entry, at index 5, replaces the burst in
+    // 0's and 4's logs.
+    c.run_with(ms(3_000), &[0, 4]);
+    assert_eq!(c.node(2).term(), 2);
+    c.run(ms(1_500));
+    assert_eq!(c.leaders(), vec![id(2)]);
+    for n in 0..5 {
+        assert_eq!(c.log_terms(n), vec![1, 1, 1, 1, 2], "replica {n}");
+    }
+
+    // Now 1 and 2 are cut off, at a moment when 0's election timer is
+    // due to run out before 3's and 4's. It rehearses, campaigns and wins
+    // term 3 with their votes.
+    let first_to_time_out = |c: &Cluster| {
+        let deadline = |n: u16| c.node(n).next_deadline();
+        deadline(0) < deadline(3) && deadline(0) < deadline(4)
+    };
+    for _ in 0..1000 {
+        if first_to_time_out(&c) {
+            break;
+        }
+        c.run(ms(10));
+    }
+    assert!(first_to_time_out(&c));
+    let due = c.node(0).next_deadline();
+    c.run_with(due.saturating_sub(c.now + ms(1)), &[1, 2]);
+    c.time_out(0);
+    for _ in 0..4 {
+        c.drop_where(|m| to(m, 1) || to(m, 2));
+        c.deliver(|_| true);
+    }
+    assert_eq!(c.node(0).term(), 3);
+    assert!(c.leaders().contains(&id(0)));
+
+    // Its first contacts are lost. Its first put goes 0 → 4 → 3, and the
+    // first link is lost too. The repair goes to 3 first, then 4, with
+    // the entries at indexes 6 and 7; 3 stores them.
+    c.drop_where(|_| true);
+    c.put(0, "y", "k", "y");
+    assert_eq!(reached_by(&c.in_flight[0]), vec![id(4), id(3)]);
+    c.drop_where(|_| true);
+    c.time_out(0);
+    c.drop_where(|m| !to(m, 3));
+    assert_eq!(reached_by(&c.in_flight[0]), vec![id(3), id(4)]);
+    c.deliver(|_| true);
+    assert_eq!(c.log_terms(3), vec![1, 1, 1, 1, 2, 3, 3]);
+    assert_eq!(c.log_terms(4), vec![1, 1, 1, 1, 2]);
+
+    // 3 remembers 4's result through index 13 from leader 0, but from
+    // term 1. It passes the batch on; that link is lost as well. Whatever
+    // reaches the leader, it commits nothing that only 0 and 3 hold.
+    let passed_on: Vec<Msg> = c.in_flight.iter().filter(|m| to(m, 4)).cloned().collect();
+    c.drop_where(|m| !to(m, 0));
+    c.deliver(|_| true);
+    assert!(
+        c.node(0).commit_index() < 6,
+        "0 committed index {} on a result from an earlier term",
+        c.node(0).commit_index()
+    );
+    assert!(c.answers("y").is_empty());
+
+    // Once the batch really reaches 4, three of five hold it, and it
+    // commits.
+    assert_eq!(passed_on.len(), 1, "3 passed the repair on to 4");
+    c.in_flight = passed_on;
+    c.settle_with(&[1, 2]);
+    assert_eq!(c.log_terms(4), vec![1, 1, 1, 1, 2, 3, 3]);
+    assert_eq!(c.node(0).commit_index(), 7);
+    assert_eq!(c.answers("y"), vec![(id(0), Answer::Committed("y".into()))]);
 }
