@@ -21,22 +21,28 @@ fn leader_paused(seed: u64, lasting: Duration) -> Scenario {
     s
 }
 
+/// Runs seed `seed` with its leader paused for `lasting`, asserts that
+/// nothing went wrong, and returns how many leaders took over after the
+/// pause began.
+fn leaders_after_a_pause(seed: u64, lasting: Duration) -> usize {
+    let outcome = run_scenario(&leader_paused(seed, lasting));
+    assert!(
+        outcome.violations.is_empty(),
+        "seed {seed}: {:?}",
+        outcome.violations
+    );
+    outcome
+        .leaders_elected
+        .iter()
+        .filter(|&&at| at > ONE_FAULT_AT)
+        .count()
+}
+
 #[test]
 fn a_leader_paused_past_the_election_timeout_is_replaced_and_no_answer_is_wrong() {
     for seed in 0..20 {
-        let outcome = run_scenario(&leader_paused(seed, Duration::from_secs(3)));
         assert!(
-            outcome.violations.is_empty(),
-            "seed {seed}: {:?}",
-            outcome.violations
-        );
-        let after_pause = outcome
-            .leaders_elected
-            .iter()
-            .filter(|&&at| at > ONE_FAULT_AT)
-            .count();
-        assert!(
-            after_pause >= 1,
+            leaders_after_a_pause(seed, Duration::from_secs(3)) >= 1,
             "seed {seed}: nobody took over from a leader paused for 3 s"
         );
     }
@@ -45,19 +51,9 @@ fn a_leader_paused_past_the_election_timeout_is_replaced_and_no_answer_is_wrong(
 #[test]
 fn a_short_pause_leaves_the_leader_in_office() {
     for seed in 0..20 {
-        let outcome = run_scenario(&leader_paused(seed, Duration::from_millis(100)));
-        assert!(
-            outcome.violations.is_empty(),
-            "seed {seed}: {:?}",
-            outcome.violations
-        );
-        let after_pause = outcome
-            .leaders_elected
-            .iter()
-            .filter(|&&at| at > ONE_FAULT_AT)
-            .count();
         assert_eq!(
-            after_pause, 0,
+            leaders_after_a_pause(seed, Duration::from_millis(100)),
+            0,
             "seed {seed}: a 100 ms pause, well inside the election timeout, cost the leader its office"
         );
     }
