@@ -343,3 +343,66 @@ fn a_read_of_a_key_changed_by_a_put_its_crashed_leader_answered_gets_a_vouch_fir
         ]
     );
 }
+
+/// A leader's put is replaced in its log by an older term's put of the
+/// same client, and is told to go to the new leader; the put that
+/// replaced it is answered once, by the leader that accepted it.
+///
+/// Leader 0 crashes and 1 wins term 2 (its no-op at 2). The client puts
+/// `a1` and `a2` to it (indices 3 and 4, term 2), and every message about
+/// them is lost: 1 alone holds them. 1 is cut off, and 2 wins term 3
+/// with 3 and 4; its no-op at 3 and the client's next put, `p` at 4,
+/// reach nobody. 2 is cut off in turn, and 1 comes back: 3 and 4 never
+/// saw term 3's entries, so 1's log (last term 2, index 4) is the most
+/// up to date, and it wins term 4, commits `a1`, `a2` and its no-op, and
+/// answers both puts (vouched: they are of its earlier term).
+///
+/// Healed, 2 follows 1: its indices 3 and 4 are replaced by `a1` and
+/// `a2`. Applying index 4 it finds `a2`, not `p`: same client, another
+/// request, so `p` can never commit, and 2 redirects it to 1. Nothing
+/// had routed it earlier: the entry that took its place is of term 2,
+/// older than `p`'s term 3, so no commit outlived it (`commit.rs`).
+/// Taking `a2` for `p` because the client matches would leave `p`
+/// unanswered, and report `a2` as a write 2 owes (the random simulation
+/// met that line-up once: `leader_churn`, seed 865).
+#[test]
+fn a_put_replaced_by_an_older_terms_put_of_its_client_is_redirected() {
+    let mut c = Cluster::led_by_0_without_delegation(5);
+    c.crash(0);
+    c.now += ms(3000);
+    c.time_out(1);
+    c.settle();
+    assert_eq!(sole_leader(&c), 1);
+    c.put_burst(1, &[("a1", "x", "1"), ("a2", "y", "2")]);
+    c.drop_where(|m| touches(m, 1));
+    assert_eq!(c.log_terms(1), vec![1, 2, 2, 2]);
+
+    c.now += ms(3000);
+    c.time_out(2);
+    settle_losing(&mut c, |m| {
+        touches(m, 1) || (m.src == id(2) && is_append(m))
+    });
+    assert_eq!(c.node(2).role(), consensus::Role::Leader);
+    assert_eq!(c.node(2).term(), 3);
+    c.put(2, "p", "z", "3");
+    c.drop_where(|m| touches(m, 1) || touches(m, 2));
+    assert_eq!(c.log_terms(2), vec![1, 2, 3, 3]);
+    for n in [3, 4] {
+        assert_eq!(c.log_terms(n), vec![1, 2], "{n} saw nothing of term 3");
+    }
+
+    c.run_with(ms(5000), &[2]);
+    assert_eq!(sole_leader(&c), 1);
+    assert_eq!(c.node(1).term(), 4);
+    assert_eq!(c.node(1).commit_index(), 5);
+    assert_eq!(c.answers("a1"), vec![(id(1), Answer::Vouched("1".into()))]);
+    assert_eq!(c.answers("a2"), vec![(id(1), Answer::Vouched("2".into()))]);
+    assert!(c.answers("p").is_empty());
+
+    c.run(ms(5000));
+    assert_eq!(c.log_terms(2), vec![1, 2, 2, 2, 4]);
+    assert_eq!(c.node(2).last_applied(), 5);
+    assert_eq!(c.answers("a2"), vec![(id(1), Answer::Vouched("2".into()))]);
+    assert_eq!(c.answers("p"), vec![(id(2), Answer::Redirect(id(1)))]);
+    assert_eq!(c.node(2).pending_requests(), 0);
+}
