@@ -271,6 +271,11 @@ fn rejects_bad_input_without_panicking() {
         br#"{"src":"0001","dst":"0002","leader":"FFFF","type":"get","MID":5,"key":"k"}"#,
         br#"{"src":"0001","dst":"0002","leader":"FFFF","type":"append","term":-1,"prev_index":0,"prev_term":0,"commit":0}"#,
         br#"{"src":"0001","dst":"0002","leader":"FFFF","type":"append","term":1,"prev_index":0,"prev_term":0,"commit":0,"entries":[{"nope":1}]}"#,
+        br#"{"src":"0001","dst":"0002","leader":"FFFF","type":"append","term":1,"prev_index":0,"prev_term":0}"#,
+        br#"{"src":"0001","dst":"0002","leader":"FFFF","type":"put","MID":"m","key":"k"}"#,
+        br#"{"src":"0001","dst":"0002","leader":"FFFF","type":"fail"}"#,
+        br#"{"src":"0001","dst":"0002","leader":"FFFF","type":"redirect"}"#,
+        br#"{"src":"0001","dst":"0002","leader":"FFFF","type":"hello"}"#,
     ];
     for input in bad {
         assert!(
@@ -285,12 +290,15 @@ fn rejects_bad_input_without_panicking() {
     ));
 }
 
+/// The terms change every 50 entries, so that a part's first and last
+/// entries differ in term and each part's `prev_term` must be its
+/// predecessor's last.
 #[test]
 fn oversized_append_is_split_into_valid_consecutive_batches() {
     let entries: Vec<Entry<String>> = (0..400)
         .map(|i| {
             Entry::command(
-                1 + i / 200,
+                1 + i / 50,
                 ClientCommand {
                     client: NodeId(0x15),
                     mid: format!("m{i}"),
@@ -300,7 +308,7 @@ fn oversized_append_is_split_into_valid_consecutive_batches() {
         })
         .collect();
     let m = msg(Body::Append(AppendEntries {
-        term: 2,
+        term: 8,
         prev_index: 10,
         prev_term: 1,
         entries: entries.clone(),
