@@ -85,6 +85,7 @@ mod tests {
             "5555 0001 0001",
             "5555 0001 0002 0002",
             "5555 FFFF 0002",
+            "5555 0001 FFFF",
             "--help",
         ] {
             assert!(parse(&args(bad)).is_err(), "accepted {bad:?}");

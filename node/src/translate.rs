@@ -253,6 +253,17 @@ mod tests {
             reply_message::<KvStore>(NodeId(1), None, reply(Answer::Redirect(NodeId(3))));
         assert_eq!(redirect.leader, NodeId(3));
         assert_eq!(redirect.body, Body::Redirect { mid: "m".into() });
+        // The core's target wins over the replica's belief: a replica cut
+        // off from the majority sends its clients to anyone, not back to
+        // the leader it can no longer reach.
+        for target in [NodeId(3), NodeId::BROADCAST] {
+            let redirect = reply_message::<KvStore>(
+                NodeId(1),
+                Some(NodeId(2)),
+                reply(Answer::Redirect(target)),
+            );
+            assert_eq!(redirect.leader, target);
+        }
     }
 
     #[test]
