@@ -98,7 +98,11 @@ mod tests {
         let mut kv = KvStore::new();
         kv.apply(&put("a", "1"));
         kv.apply(&put("b", "2"));
-        kv.apply(&put("a", "3"));
+        assert_eq!(
+            kv.apply(&put("a", "3")),
+            "3",
+            "a put's output is what it wrote"
+        );
         assert_eq!(kv.query(&get("a")), "3");
         assert_eq!(kv.query(&get("b")), "2");
         assert_eq!(kv.len(), 2);

@@ -75,7 +75,9 @@ mod tests {
             key: "k".into(),
             value: "2".into(),
         };
+        assert!(r.creates_state(&a));
         r.apply(&a);
+        assert!(!r.creates_state(&b), "the inner machine decides");
         r.apply(&b);
         assert_eq!(r.applied(), &[a, b]);
         assert_eq!(r.query(&KvQuery { key: "k".into() }), "2");
