@@ -321,11 +321,7 @@ fn a_repair_is_not_answered_from_results_remembered_from_an_earlier_term() {
     let burst: Vec<(String, String)> = (2..10)
         .map(|i| (format!("x{i}"), format!("x{i}")))
         .collect();
-    let puts: Vec<(&str, &str, &str)> = burst
-        .iter()
-        .map(|(mid, v)| (mid.as_str(), "k", v.as_str()))
-        .collect();
-    c.put_burst(0, &puts);
+    c.put_burst_of_key(0, "k", &burst);
     assert_eq!(reached_by(&c.in_flight[0]), vec![id(4), id(3)]);
     c.deliver(|_| true);
     c.deliver(|_| true);

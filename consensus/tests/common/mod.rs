@@ -261,12 +261,17 @@ impl Cluster {
         let burst: Vec<(String, String)> = (0..count)
             .map(|i| (format!("p{i}"), format!("v{i}")))
             .collect();
+        self.put_burst_of_key(n, "k", &burst);
+        burst
+    }
+
+    /// Gives replica `n` puts of `key` at once, one per (mid, value).
+    pub fn put_burst_of_key(&mut self, n: u16, key: &str, burst: &[(String, String)]) {
         let puts: Vec<(&str, &str, &str)> = burst
             .iter()
-            .map(|(mid, v)| (mid.as_str(), "k", v.as_str()))
+            .map(|(mid, v)| (mid.as_str(), key, v.as_str()))
             .collect();
         self.put_burst(n, &puts);
-        burst
     }
 
     fn hand_over(&mut self, n: u16, mid: &str, op: Operation<KvCommand, KvQuery>) {
