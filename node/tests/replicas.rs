@@ -161,6 +161,18 @@ fn three_replicas_elect_a_leader_and_serve_puts_and_gets() {
     assert_eq!(field(&get, "value"), "v1");
     let missing = r.request(serde_json::json!({"type": "get", "key": "nope"}), &leader);
     assert_eq!(field(&missing, "value"), "");
+    // A request addressed to another replica that reaches the leader's
+    // socket anyway is not the leader's to answer.
+    let other = if leader == "0000" { "0001" } else { "0000" };
+    let misrouted = serde_json::json!({"src": "0100", "dst": other, "leader": "FFFF",
+        "type": "get", "key": "k", "MID": "misrouted"});
+    r.socket
+        .send_to(misrouted.to_string().as_bytes(), r.addrs[&leader])
+        .unwrap();
+    let answered = r.pump(Duration::from_secs(1), |m| {
+        (field(m, "MID") == "misrouted").then(|| m.clone())
+    });
+    assert_eq!(answered, None, "answered a request addressed to {other}");
     // A put too large to replicate is refused at once, and the log goes on.
     let huge = "x".repeat(wire::MAX_DATAGRAM - 1_000);
     r.send(
