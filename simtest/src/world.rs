@@ -110,6 +110,16 @@ impl World {
         id.0 as usize
     }
 
+    /// The replicas of `alive` that do not lead.
+    fn live_non_leaders(&self, alive: &[NodeId]) -> Vec<NodeId> {
+        let leader = self.leader();
+        alive
+            .iter()
+            .copied()
+            .filter(|&id| Some(id) != leader)
+            .collect()
+    }
+
     fn leader(&self) -> Option<NodeId> {
         self.replicas
             .iter()
@@ -327,12 +337,7 @@ impl World {
                 }
             }
             Fault::CrashFollower => {
-                let leader = self.leader();
-                let followers: Vec<NodeId> = alive
-                    .iter()
-                    .copied()
-                    .filter(|&id| Some(id) != leader)
-                    .collect();
+                let followers = self.live_non_leaders(&alive);
                 if let Some(&f) = followers.choose(&mut self.rng) {
                     self.crash(f);
                 }
@@ -367,14 +372,9 @@ impl World {
                 nth,
                 lasting,
             } => {
-                let current = self.leader();
-                let others: Vec<NodeId> = alive
-                    .iter()
-                    .copied()
-                    .filter(|&id| Some(id) != current)
-                    .collect();
+                let others = self.live_non_leaders(&alive);
                 let paused = if leader {
-                    current
+                    self.leader()
                 } else {
                     others.get(nth % others.len().max(1)).copied()
                 };
