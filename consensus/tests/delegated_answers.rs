@@ -424,3 +424,35 @@ fn a_put_is_not_delegated_while_the_answer_to_an_earlier_put_of_its_key_is_held(
     assert_eq!(c.answers("p"), vec![(id(0), Answer::Vouched("v".into()))]);
     assert_eq!(c.answers("p2"), vec![(id(0), committed("v2"))]);
 }
+
+/// A delegate answers nothing at or below its fence, even a relay it has
+/// never seen: the leader has decided those writes by then. Put `p` goes
+/// along a chain whose head's pass-on is held up in the network. The
+/// leader repairs the chain backwards, the tail first; the tail says it
+/// did not answer, and the leader answers `p` itself. When the held-up
+/// relay reaches the tail at last, its proof still holds (the head
+/// stored the batch, in the current term, and only a few milliseconds
+/// have passed), but `p` lies below the fence the repair moved: the tail
+/// does not answer it a second time.
+#[test]
+fn a_delegate_does_not_answer_a_relay_that_arrives_after_its_fence_passed_it() {
+    let mut c = Cluster::led_by_0_delegating(5);
+    let (head, tail) = put_along_a_chain(&mut c);
+    c.deliver(|_| true);
+    assert_eq!(c.in_flight.len(), 1);
+    assert_eq!((c.in_flight[0].src, c.in_flight[0].dst), (head, tail));
+    let held_up = c.in_flight.remove(0);
+
+    c.run(ms(10));
+    assert_eq!(c.answers("p"), vec![(id(0), committed("v"))]);
+    let p = c.node(0).commit_index();
+    assert!(
+        c.node(tail.0).commit_index() < p,
+        "the tail has not applied p"
+    );
+
+    c.in_flight.push(held_up);
+    c.deliver(|m| m.dst == tail);
+    c.run(ms(2000));
+    assert_eq!(c.answers("p"), vec![(id(0), committed("v"))]);
+}
