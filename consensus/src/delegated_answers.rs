@@ -123,6 +123,20 @@
 //! a new clock would look late for good, so its delegates would answer
 //! nothing: safe, only slower.
 //!
+//! ## Late batches
+//!
+//! A batch held up far less than that is still too late if its leader
+//! has already given up on the delegate (`delegation_patience` after the
+//! relay left) and vouched for the writes: an answer now would be a
+//! second `ok`. That happens when the delegate's process stalls with the
+//! batch waiting in its socket, or the batch lingers in the network. So
+//! a delegate also declines a batch held up for half the patience or
+//! more (half, leaving its report the other half to reach the leader),
+//! and the leader, told so by the fence, answers the writes itself if it
+//! has not already. Leader and delegate must share the patience setting
+//! for this to hold; with different ones, a late answer is a duplicate,
+//! never a wrong belief.
+//!
 //! Safety of the log is untouched: the delegate commits only what a
 //! majority holds in the current term, exactly what the leader would.
 
@@ -231,7 +245,7 @@ impl<SM: StateMachine> Replica<SM> {
         {
             return;
         }
-        if self.held_up_for(now, relay.leader, req.sent_at) * 2 >= self.cfg.election_timeout {
+        if self.too_late_to_answer(self.held_up_for(now, relay.leader, req.sent_at)) {
             return;
         }
         if !self.delegation_proven(relay, newest) {
@@ -274,6 +288,15 @@ impl<SM: StateMachine> Replica<SM> {
     /// How much longer than the quickest of `leader`'s appends one
     /// stamped `sent_at` took to arrive at `now`: how long, at the least,
     /// it was held up on the way.
+    /// Whether a relay held up for `held_up` is too late for its delegate
+    /// to answer: an election may have followed it ("Old batches" in the
+    /// module docs), or its leader may have given up waiting ("Late
+    /// batches").
+    fn too_late_to_answer(&self, held_up: Duration) -> bool {
+        let limit = self.cfg.election_timeout.min(self.cfg.delegation_patience);
+        held_up * 2 >= limit
+    }
+
     fn held_up_for(&self, now: Duration, leader: NodeId, sent_at: u64) -> Duration {
         let gap = clock_gap(now, sent_at);
         let least = self.leader_clock_gaps.get(&leader).copied().unwrap_or(gap);

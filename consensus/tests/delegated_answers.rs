@@ -456,3 +456,35 @@ fn a_delegate_does_not_answer_a_relay_that_arrives_after_its_fence_passed_it() {
     c.run(ms(2000));
     assert_eq!(c.answers("p"), vec![(id(0), committed("v"))]);
 }
+
+/// A delegate does not answer a batch that reaches it after its leader
+/// stopped waiting for it. Put `p` goes along a chain, and everything
+/// bound for the tail is held up in the network for 30 ms, the relay
+/// first. The leader commits `p` through the other followers and, not
+/// hearing from the tail within its 20 ms of patience, vouches for it.
+/// When the relay reaches the tail at last, the tail's proof holds and
+/// nothing has moved its fence, but the relay is late by more than half
+/// that patience: answering now would be the put's second `ok`. The
+/// tail stores the batch and reports, and answers nothing.
+#[test]
+fn a_delegate_does_not_answer_a_batch_that_arrives_after_its_leader_stopped_waiting() {
+    let mut c = Cluster::led_by_0_delegating(5);
+    let (head, tail) = put_along_a_chain(&mut c);
+    c.deliver(|_| true);
+    let mut held = Vec::new();
+    c.run_losing(ms(30), |m| {
+        let bound_for_tail = m.dst == tail;
+        if bound_for_tail {
+            held.push(m.clone());
+        }
+        bound_for_tail
+    });
+    assert_eq!(c.answers("p"), vec![(id(0), Answer::Vouched("v".into()))]);
+    assert_eq!((held[0].src, held[0].dst), (head, tail));
+
+    c.in_flight.extend(held);
+    c.deliver(|m| m.dst == tail);
+    assert_eq!(c.node(tail.0).log().last_index(), c.node(0).commit_index());
+    c.run(ms(2000));
+    assert_eq!(c.answers("p"), vec![(id(0), Answer::Vouched("v".into()))]);
+}
