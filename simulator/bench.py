@@ -23,6 +23,14 @@ was); and two ratios:
   same cost per message; `make` builds it), or simulator/floor_replica.py
   where that is missing.
 
+The floor responder never resends: a request whose message between
+responders is lost stays unanswered and out of its median, while a
+replica must answer it, late. Under loss the table is followed by each
+such test's floor with the floor responder's unanswered requests ranked
+after every answered one (`median_latency_unanswered_last`, scoring.py),
+and the replica's median over that: the two medians then cover the same
+requests.
+
 One run's median latency moves by about a tenth from seed to seed, the
 floor responder's more than the replica's. So the floor responder runs
 `--floor-runs` times per test (default 3), each time just before the
@@ -32,7 +40,8 @@ machine's time, and one unlucky floor run does not move the ratio.
 
 With --save, every run of the replica is written to RUNS.json as
 `./run --json` writes it (statistics, errors, tiers, seed), plus the
-test's floor (`floor_latency`, seconds) when one was measured, rewritten
+test's floor (`floor_latency`, seconds; `floor_latency_unanswered_last`
+too) when one was measured, rewritten
 after each test, so that a table can be checked run by run afterwards
 and an interrupted benchmark keeps what it measured.
 
@@ -52,6 +61,7 @@ machine). Numbers vary run to run; compare medians over several runs.
 
 import argparse
 import json
+import math
 import os
 import statistics
 import sys
@@ -78,9 +88,12 @@ def one_run(cfg, replica, seed):
     return score(sim)
 
 
-def summarize(cfg, results, floor_latency):
+def summarize(cfg, results, floor_latency, floor_unanswered_last=None):
     """One table row from a test's runs; `floor_latency` is the floor in
-    seconds (None when the floor responder was not run)."""
+    seconds (None when the floor responder was not run), and
+    `floor_unanswered_last` the floor with the floor responder's
+    unanswered requests ranked last (None when unknown, or when the
+    median fell among them)."""
     stats = [r["stats"] for r in results]
     passed = [r for r in results if r["passed"]]
     row = {"name": cfg.name, "runs": len(results), "passed": len(passed)}
@@ -95,6 +108,7 @@ def summarize(cfg, results, floor_latency):
     row["msg_ratio"] = row["total_msgs"][0] / traffic_floor if traffic_floor else float("nan")
     row["floor_latency"] = floor_latency
     row["lat_ratio"] = row["median_latency"] / floor_latency if floor_latency else float("nan")
+    row["floor_unanswered_last"] = floor_unanswered_last
     return row
 
 
@@ -128,14 +142,19 @@ def schedule(k, floor_runs, first_seed=FIRST_SEED):
 
 def floor_median(floors):
     """The floor: the median of the floor runs' median latencies, or None
-    if none ran."""
-    return statistics.median(floors) if floors else None
+    if none ran. A run whose median fell among its unanswered requests
+    (None, see `median_unanswered_last`) ranks above every other, and a
+    floor that falls there is None too."""
+    if not floors:
+        return None
+    middle = statistics.median(math.inf if f is None else f for f in floors)
+    return None if math.isinf(middle) else middle
 
 
-def recorded_floor(results):
+def recorded_floor(results, key="floor_latency"):
     """The floor that saved runs recorded: the median over the runs that
     carry one (each carries its own benchmark's), or None if none does."""
-    return floor_median([r["floor_latency"] for r in results if r.get("floor_latency")])
+    return floor_median([r[key] for r in results if key in r])
 
 
 HEADER = ("test", "pass", "msgs med/max", "fail med/max", "dup med/max", "lat ms",
@@ -164,6 +183,21 @@ def select_tests(configs, only):
     return [c for c in configs if c.name in wanted]
 
 
+LOSS_HEADER = ("test", "floor ms", "floor, unanswered last, ms", "lat/floor")
+
+
+def loss_cells(rows):
+    """The rows whose floor responder left requests unanswered, each with
+    its floor counting them as answered last and the replica's median
+    over that floor."""
+    return [(r["name"], f"{r['floor_latency'] * 1000:.3f}",
+             f"{r['floor_unanswered_last'] * 1000:.3f}",
+             f"{r['median_latency'] / r['floor_unanswered_last']:.2f}")
+            for r in rows
+            if r["floor_latency"] and r["floor_unanswered_last"]
+            and r["floor_unanswered_last"] != r["floor_latency"]]
+
+
 def print_table(rows, markdown):
     table = [HEADER] + [cells(r) for r in rows]
     if markdown:
@@ -172,7 +206,15 @@ def print_table(rows, markdown):
         for c in table[1:]:
             print("| " + " | ".join(c) + " |")
         return
-    widths = [max(len(c[i]) for c in table) for i in range(len(HEADER))]
+    print_columns(table)
+    loss = loss_cells(rows)
+    if loss:
+        print("\nthe floor responder's unanswered requests (lost messages) ranked after every answered one:")
+        print_columns([LOSS_HEADER] + loss)
+
+
+def print_columns(table):
+    widths = [max(len(c[i]) for c in table) for i in range(len(table[0]))]
     for c in table:
         print("  ".join(v.ljust(w) for v, w in zip(c, widths)))
 
@@ -225,12 +267,14 @@ def main():
     rows, saved = [], []
     started = time.time()
     for cfg in configs:
-        floors, results = [], []
+        floors, floors_unanswered_last, results = [], [], []
         known_floor = recorded_floor(recorded.get(cfg.name, []))
         runs = 0 if args.results else args.k
         for who, seed in schedule(runs, 0 if known_floor else floor_runs, args.first_seed):
             if who == "floor":
-                floors.append(one_run(cfg, args.floor, seed=seed)["stats"]["median_latency"])
+                stats = one_run(cfg, args.floor, seed=seed)["stats"]
+                floors.append(stats["median_latency"])
+                floors_unanswered_last.append(stats["median_latency_unanswered_last"])
                 print(f"  {cfg.name} floor (seed {seed}): {floors[-1] * 1000:.3f} ms", file=sys.stderr, flush=True)
             else:
                 results.append(one_run(cfg, args.replica, seed=seed))
@@ -238,12 +282,17 @@ def main():
                 print(f"  {cfg.name} run {len(results)}/{args.k}: {verdict}", file=sys.stderr, flush=True)
             time.sleep(args.pause)
         floor = known_floor or floor_median(floors)
+        if known_floor:
+            floor_unanswered_last = recorded_floor(recorded[cfg.name], "floor_latency_unanswered_last")
+        else:
+            floor_unanswered_last = floor_median(floors_unanswered_last)
         if args.results:
             results = recorded[cfg.name]
         elif args.save:
-            saved.extend(dict(r, floor_latency=floor) if floor else r for r in results)
+            saved.extend(dict(r, floor_latency=floor, floor_latency_unanswered_last=floor_unanswered_last)
+                         if floor else r for r in results)
             save(args.save, saved)
-        rows.append(summarize(cfg, results, floor))
+        rows.append(summarize(cfg, results, floor, floor_unanswered_last))
     if args.results:
         print(f"# runs from {' '.join(args.results)}; floors as recorded, or measured "
               f"{floor_runs} times for a test with none, in {time.time() - started:.0f} s")

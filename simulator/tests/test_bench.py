@@ -7,8 +7,8 @@ import tempfile
 import types
 import unittest
 
-from simulator.bench import (FIRST_SEED, cells, floor_median, recorded_floor, save, schedule,
-                             select_tests, summarize)
+from simulator.bench import (FIRST_SEED, cells, floor_median, loss_cells, recorded_floor, save,
+                             schedule, select_tests, summarize)
 
 
 def run(total_msgs, median_latency, passed=True, msgs_tier=0):
@@ -55,6 +55,25 @@ class SummaryTests(unittest.TestCase):
     def test_the_floor_is_the_median_of_the_floor_runs(self):
         self.assertEqual(floor_median([0.0003, 0.0005, 0.0004]), 0.0004)
         self.assertIsNone(floor_median([]))
+
+    def test_a_floor_run_whose_median_fell_among_its_unanswered_requests_ranks_last(self):
+        self.assertEqual(floor_median([0.0003, None, 0.0004]), 0.0004)
+        self.assertIsNone(floor_median([0.0003, None, None]))
+
+    def test_the_loss_table_lists_only_floors_that_left_requests_unanswered(self):
+        runs = [run(1200, 0.0006)]
+        lossy = summarize(types.SimpleNamespace(name="unreliable-3", requests=500, replicas=5, mix=0.2),
+                          runs, 0.0003, 0.0004)
+        lossless = summarize(self.cfg, runs, 0.0003, 0.0003)
+        unknown = summarize(self.cfg, runs, 0.0003)
+        self.assertEqual(loss_cells([lossless, lossy, unknown]),
+                         [("unreliable-3", "0.300", "0.400", "1.50")])
+
+    def test_saved_runs_recorded_floors_counting_unanswered_requests_last(self):
+        parts = [dict(run(1200, 0.0006), floor_latency=0.0003, floor_latency_unanswered_last=f)
+                 for f in (0.0004, None, 0.0005)]
+        self.assertEqual(recorded_floor(parts, "floor_latency_unanswered_last"), 0.0005)
+        self.assertIsNone(recorded_floor([run(1200, 0.0006)], "floor_latency_unanswered_last"))
 
     def test_saved_runs_give_the_median_of_the_floors_they_recorded(self):
         older = run(1200, 0.0006)

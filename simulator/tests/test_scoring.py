@@ -6,7 +6,7 @@ import unittest
 from simulator.config import Event, parse
 from simulator.network import decode, udp_receive_overflows
 from simulator.clients import Clients
-from simulator.scoring import median, quantile, tier, time_to_ok
+from simulator.scoring import median, median_unanswered_last, quantile, tier, time_to_ok
 from simulator.simulation import Simulation
 from simulator.tests.test_config import BASE
 
@@ -24,6 +24,13 @@ class TierTests(unittest.TestCase):
         self.assertEqual(median([3, 1, 2, 4]), 3, "sorted(l)[n // 2]")
         self.assertEqual(median([5]), 5)
         self.assertEqual(median([]), 0.0)
+
+    def test_unanswered_requests_rank_after_every_answered_one(self):
+        self.assertEqual(median_unanswered_last([3, 1, 2, 4], 0), median([3, 1, 2, 4]))
+        self.assertEqual(median_unanswered_last([3, 1, 2, 4], 1), 3, "[1 2 3 4 x][2]")
+        self.assertEqual(median_unanswered_last([3, 1, 2, 4], 3), 4, "[1 2 3 4 x x x][3]")
+        self.assertIsNone(median_unanswered_last([3, 1, 2, 4], 4), "[1 2 3 4 x x x x][4]")
+        self.assertEqual(median_unanswered_last([], 0), 0.0)
 
     def test_quantiles_pick_like_the_median(self):
         values = list(range(100, 0, -1))
