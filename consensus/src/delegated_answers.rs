@@ -285,9 +285,6 @@ impl<SM: StateMachine> Replica<SM> {
             .or_insert(gap);
     }
 
-    /// How much longer than the quickest of `leader`'s appends one
-    /// stamped `sent_at` took to arrive at `now`: how long, at the least,
-    /// it was held up on the way.
     /// Whether a relay held up for `held_up` is too late for its delegate
     /// to answer: an election may have followed it ("Old batches" in the
     /// module docs), or its leader may have given up waiting ("Late
@@ -297,6 +294,9 @@ impl<SM: StateMachine> Replica<SM> {
         held_up * 2 >= limit
     }
 
+    /// How much longer than the quickest of `leader`'s appends one
+    /// stamped `sent_at` took to arrive at `now`: how long, at the least,
+    /// it was held up on the way.
     fn held_up_for(&self, now: Duration, leader: NodeId, sent_at: u64) -> Duration {
         let gap = clock_gap(now, sent_at);
         let least = self.leader_clock_gaps.get(&leader).copied().unwrap_or(gap);
