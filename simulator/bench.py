@@ -209,7 +209,7 @@ def print_table(rows, markdown):
     print_columns(table)
     loss = loss_cells(rows)
     if loss:
-        print("\nthe floor responder's unanswered requests (lost messages) ranked after every answered one:")
+        print("\nwith the floor responder's unanswered requests ranked after every answered one:")
         print_columns([LOSS_HEADER] + loss)
 
 
